@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import type { Aedes } from 'aedes'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Db } from '../processors/db/db.js'
+import { openDb } from '../processors/db/open.js'
+import { createDeviceIngest } from '../processors/ingest/device-ingest.js'
+import { createGroupCommitIntake } from '../processors/intake/group-commit.js'
+import type { Intake } from '../processors/intake/intake.js'
+import { createJobRunner, type JobRunner } from '../processors/jobs/runner.js'
+import { createPartitions, maintenanceJobs } from '../processors/maintenance/partitions-job.js'
+import { createMetrics, emptyTally, recordTally, type Metrics } from '../processors/metrics/metrics.js'
+import { loadPlan } from '../processors/plan/compile.js'
+import { createMemoryPresence } from '../processors/presence/memory.js'
+import type { Presence, Transition } from '../processors/presence/presence.js'
+import { transitionEvent } from '../processors/presence/transition-events.js'
+import { createMemoryCounters } from '../processors/realtime/counters.js'
+import { migrate } from '../processors/store/migrate.js'
+import { createEventStore } from '../processors/store/event-store.js'
+import type { Config } from './config/settings.js'
+import { buildHttp } from './http/server.js'
+import { lockDataDir, type DirLock } from './lock.js'
+import { createLogger } from './log.js'
+import { buildBroker } from './mqtt/broker.js'
+import { createServices, type GatewayServices } from './services.js'
+
+export interface GatewayDeps {
+  /** A database to use instead of opening one from the config (tests). */
+  db?: Db
+  log?: Logger
+}
+
+export interface Gateway {
+  services: GatewayServices
+  http: FastifyInstance
+  broker: Aedes
+  jobs: JobRunner
+  /** Stops timers and closes the store: the caller has already stopped the listeners. */
+  close(): Promise<void>
+}
+
+const DAY_MS = 86_400_000
+
+/**
+ * Wires every part of the gateway and binds nothing (fastify's `build(opts)` pattern): the
+ * entry point, `listen.ts`, binds ports and handles signals; tests use `inject()` or bind port 0.
+ */
+export async function buildGateway(config: Config, deps: GatewayDeps = {}): Promise<Gateway> {
+  const log = deps.log ?? createLogger(config.logLevel)
+  const lock = deps.db === undefined && config.databaseUrl === undefined ? lockDataDir(config.dataDir) : undefined
+  try {
+    return await assemble(config, log, lock, deps.db)
+  } catch (err) {
+    lock?.release()
+    throw err
+  }
+}
+
+async function assemble(config: Config, log: Logger, lock: DirLock | undefined, givenDb: Db | undefined): Promise<Gateway> {
+  const db = givenDb ?? await openDb({ databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pglite'), poolSize: config.databasePoolSize })
+  await migrate(db, log)
+  const retention = { retentionDays: config.retentionDays, heartbeatRetentionDays: config.heartbeatRetentionDays }
+  await createPartitions(db, retention)
+  const metrics = createMetrics()
+  const intake = createGroupCommitIntake(createEventStore(db), {
+    maxBatchRows: config.intakeMaxBatchRows, maxQueuedRows: config.intakeMaxQueuedRows, concurrency: db.maxConcurrency,
+    onCommit: ({ rows, ms }) => { metrics.commitSeconds.observe(ms / 1000); metrics.commitRows.observe(rows) }
+  })
+  const presence = createMemoryPresence()
+  presence.onTransition(recordTransitions(intake, metrics, log))
+  const services = createServices({
+    config, log, db, intake, metrics, presence,
+    plan: loadPlan(config.trackingPlan),
+    limits: { maxEventBytes: config.maxEventBytes, skewThresholdMs: config.skewThresholdMs, lateAfterMs: config.lateAfterMs, retentionMs: config.retentionDays * DAY_MS },
+    counters: createMemoryCounters(config.timeZone),
+    devices: createDeviceIngest({ intake, presence, metrics, log, defaultIntervalMs: config.heartbeatIntervalS * 1000 })
+  })
+  const jobs = createJobs(db, log, config, metrics)
+  for (const job of maintenanceJobs(db, retention)) jobs.register(job)
+  const http = buildHttp(services)
+  const broker = await buildBroker(services)
+  return { services, http, broker, jobs, close: () => closeAll({ jobs, intake, presence, db, lock }) }
+}
+
+function createJobs(db: Db, log: Logger, config: Config, metrics: Metrics): JobRunner {
+  return createJobRunner({
+    db, log: log.child({ component: 'jobs' }), timeZone: config.timeZone, owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    onRunFinished: ({ name, status, durationMs }) => {
+      metrics.jobRuns.inc({ job: name, status })
+      metrics.jobSeconds.observe({ job: name }, durationMs / 1000)
+      if (status === 'ok') metrics.jobLastSuccess.set({ job: name }, Date.now() / 1000)
+    }
+  })
+}
+
+/** Presence transitions become stored events (SPEC §6) and counted transitions. */
+function recordTransitions(intake: Intake, metrics: Metrics, log: Logger): (t: Transition) => void {
+  return (t) => {
+    metrics.presenceTransitions.inc({ state: t.online ? 'online' : 'offline', reason: t.reason })
+    log.info({ deviceId: t.deviceId, online: t.online, reason: t.reason }, t.online ? 'device online' : 'device offline')
+    intake.submit({ events: [transitionEvent(t, Date.now())], heartbeats: [], quarantine: [] }, { whenFull: 'wait' })
+      .then(([outcome]) => recordTally(metrics, 'server', { ...emptyTally(), received: 1, stored: outcome === 'stored' ? 1 : 0, duplicate: outcome === 'stored' ? 0 : 1 }))
+      .catch((err: Error) => {
+        recordTally(metrics, 'server', { ...emptyTally(), received: 1, rejected: { store_unavailable: 1 } })
+        log.error({ deviceId: t.deviceId, err: err.message }, 'presence transition not stored')
+      })
+  }
+}
+
+interface Closable { jobs: JobRunner; intake: Intake; presence: Presence; db: Db; lock: DirLock | undefined }
+
+async function closeAll(c: Closable): Promise<void> {
+  await c.jobs.stop()
+  await c.intake.close()
+  c.presence.close()
+  await c.db.close()
+  c.lock?.release()
+}

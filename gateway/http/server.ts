@@ -1,0 +1,31 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { GatewayServices } from '../services.js'
+import { errorBody, handleError } from './errors.js'
+import { batchRoutes } from './routes/batch.js'
+import { healthRoutes } from './routes/health.js'
+import { metricsRoutes } from './routes/metrics.js'
+
+/** Builds the HTTP API; binds nothing (the entry point calls `listen`). */
+export function buildHttp(svc: GatewayServices): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: svc.log.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: svc.config.maxBatchBytes,
+    // Requests are measured by a histogram; a log line each would cost more than the request.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true
+  })
+  // sendBeacon and plain fetch send JSON as text/plain; read it as JSON.
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'))
+  app.setErrorHandler(handleError)
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send(errorBody('PG_ERR_NOT_FOUND', `no route ${req.method} ${req.url}`))
+  })
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched'
+    svc.metrics.httpSeconds.observe({ route, method: req.method, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000)
+  })
+  batchRoutes(app, svc)
+  healthRoutes(app, svc)
+  metricsRoutes(app, svc)
+  return app
+}

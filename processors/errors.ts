@@ -1,0 +1,41 @@
+/**
+ * Every error PulseGate reports, in one registry (after fastify's lib/errors.js). A code is
+ * stable: clients and runbooks match on it. docs/errors.md holds the `Code | Meaning | What to
+ * do` table, and test/processors/errors.test.ts fails when a code is missing there.
+ */
+export interface CodedErrorInfo {
+  code: string
+  statusCode: number
+  message: string
+}
+
+export class PulseGateError extends Error {
+  readonly code: string
+  readonly statusCode: number
+  constructor(info: CodedErrorInfo, detail?: string, options?: { cause?: unknown }) {
+    super(detail === undefined ? info.message : `${info.message}: ${detail}`, options)
+    this.name = 'PulseGateError'
+    this.code = info.code
+    this.statusCode = info.statusCode
+  }
+}
+
+function def(code: string, statusCode: number, message: string): CodedErrorInfo {
+  return Object.freeze({ code, statusCode, message })
+}
+
+export const errors = Object.freeze({
+  CONFIG_INVALID: def('PG_ERR_CONFIG_INVALID', 500, 'Invalid configuration'),
+  DATA_DIR_LOCKED: def('PG_ERR_DATA_DIR_LOCKED', 500, 'The data directory is in use by another process'),
+  PLAN_INVALID: def('PG_ERR_PLAN_INVALID', 500, 'The tracking plan is invalid'),
+  BODY_INVALID: def('PG_ERR_BODY_INVALID', 400, 'The request body is not valid JSON'),
+  BATCH_INVALID: def('PG_ERR_BATCH_INVALID', 400, 'The request body is not a batch'),
+  BATCH_TOO_LARGE: def('PG_ERR_BATCH_TOO_LARGE', 413, 'The batch is over a limit'),
+  OVERLOADED: def('PG_ERR_OVERLOADED', 429, 'The gateway is shedding load; retry after the given delay'),
+  STORE_UNAVAILABLE: def('PG_ERR_STORE_UNAVAILABLE', 503, 'The event store could not commit; nothing was acknowledged'),
+  SHUTTING_DOWN: def('PG_ERR_SHUTTING_DOWN', 503, 'The gateway is shutting down'),
+  NOT_FOUND: def('PG_ERR_NOT_FOUND', 404, 'No such route'),
+  INTERNAL: def('PG_ERR_INTERNAL', 500, 'Internal error')
+})
+
+export type ErrorName = keyof typeof errors

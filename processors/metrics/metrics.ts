@@ -1,0 +1,62 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { Source } from '../pipeline/event.js'
+
+/**
+ * PulseGate's metric handles, created once per gateway on its own registry (so tests can build
+ * several gateways in one process). Names carry their unit; no label holds a device or user id.
+ */
+export function createMetrics() {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name: `pulsegate_${name}`, help, labelNames, registers: [registry] })
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Gauge<L>({ name: `pulsegate_${name}`, help, labelNames, registers: [registry] })
+  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
+    new Histogram<L>({ name: `pulsegate_${name}`, help, labelNames, buckets, registers: [registry] })
+  return {
+    registry,
+    received: counter('events_received_total', 'Inputs received (events and heartbeats), before any check', ['source']),
+    stored: counter('events_stored_total', 'Inputs committed to the store', ['source']),
+    rejected: counter('events_rejected_total', 'Inputs refused, by reason (the client was told)', ['source', 'reason']),
+    duplicate: counter('events_duplicate_total', 'Inputs already stored (answered as duplicates, not stored again)', ['source']),
+    dropped: counter('events_dropped_total', 'Inputs deliberately not stored, by reason (coalesced heartbeats, opted-out users)', ['source', 'reason']),
+    intakeDepth: gauge('intake_queue_rows', 'Rows accepted and not yet committed', []),
+    commitSeconds: histogram('store_commit_duration_seconds', 'Time of one group commit', [], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]),
+    commitRows: histogram('store_commit_rows', 'Rows written by one group commit', [], [1, 10, 50, 100, 500, 1000, 2500, 5000, 10000]),
+    httpSeconds: histogram('http_request_duration_seconds', 'HTTP request duration', ['route', 'method', 'status_code'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]),
+    mqttConnections: gauge('mqtt_connections', 'MQTT clients connected to the embedded broker', []),
+    devicesKnown: gauge('devices_known', 'Devices seen since start, by store', ['store']),
+    devicesOnline: gauge('devices_online', 'Devices online now, by store', ['store']),
+    presenceTransitions: counter('presence_transitions_total', 'Device online/offline transitions, by reason', ['state', 'reason']),
+    heartbeatLatency: histogram('heartbeat_latency_seconds', 'Latency devices report in their heartbeats', [], [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+    jobRuns: counter('job_runs_total', 'Scheduled job runs, by job and result', ['job', 'status']),
+    jobSeconds: histogram('job_duration_seconds', 'Scheduled job run time', ['job'], [0.01, 0.1, 1, 10, 60, 300, 900, 1800, 3600]),
+    jobLastSuccess: gauge('job_last_success_timestamp_seconds', 'When each job last succeeded', ['job'])
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>
+
+/** How one input's events ended, for the ledger `received = stored + rejected + duplicate + dropped`. */
+export interface Tally {
+  received: number
+  stored: number
+  duplicate: number
+  rejected: Record<string, number>
+  dropped: Record<string, number>
+}
+
+export const emptyTally = (): Tally => ({ received: 0, stored: 0, duplicate: 0, rejected: {}, dropped: {} })
+
+export function recordTally(m: Metrics, source: Source, t: Tally): void {
+  if (t.received > 0) m.received.inc({ source }, t.received)
+  if (t.stored > 0) m.stored.inc({ source }, t.stored)
+  if (t.duplicate > 0) m.duplicate.inc({ source }, t.duplicate)
+  for (const [reason, n] of Object.entries(t.rejected)) m.rejected.inc({ source, reason }, n)
+  for (const [reason, n] of Object.entries(t.dropped)) m.dropped.inc({ source, reason }, n)
+}
+
+export function bump(bag: Record<string, number>, key: string, by = 1): void {
+  bag[key] = (bag[key] ?? 0) + by
+}

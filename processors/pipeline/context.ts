@@ -1,0 +1,24 @@
+import type { CompiledPlan } from '../plan/compile.js'
+import type { Source } from './event.js'
+
+/** What every event of one input (an HTTP batch, an MQTT publish) shares. */
+export interface BatchContext {
+  appId: string
+  source: Source
+  receivedAt: number
+  /** When the client sent the batch, if it said so. */
+  sentAt: number | null
+  schemaVersion: string | null
+  plan: CompiledPlan
+  limits: PipelineLimits
+  /** False when the whole input is smaller than `maxEventBytes`, so no event can be over it. */
+  checkEventSize: boolean
+}
+
+export interface PipelineLimits {
+  /** Events whose JSON is larger are refused (`too_large`). */
+  maxEventBytes: number
+  skewThresholdMs: number
+  lateAfterMs: number
+  retentionMs: number
+}

@@ -1,0 +1,25 @@
+/** The tracking plan as loaded from YAML (see tracking-plan/default.yaml for the format). */
+export type PrivacyRule = 'phone' | 'id_number' | 'address' | 'secret' | 'hash'
+
+export interface PropertySpec {
+  required?: boolean
+  privacy?: PrivacyRule
+  unit?: 'minor'
+  /** Everything else is a JSON-schema fragment. */
+  [keyword: string]: unknown
+}
+
+export interface EventSpec {
+  description?: string
+  group?: string
+  idempotency_key?: string
+  additional_properties?: boolean
+  properties?: Record<string, PropertySpec>
+}
+
+export interface PlanDocument {
+  version: string
+  unplanned: 'reject' | 'accept'
+  additional_properties?: boolean
+  events: Record<string, EventSpec>
+}

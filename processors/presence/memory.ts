@@ -1,0 +1,98 @@
+import { DeadlineHeap } from './deadline-heap.js'
+import { MISSED_INTERVALS, type Beat, type DeviceState, type Presence, type Transition, type TransitionReason } from './presence.js'
+
+export interface Clock {
+  now(): number
+  setTimeout(fn: () => void, ms: number): { unref?(): unknown } | unknown
+  clearTimeout(handle: unknown): void
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout)
+}
+
+/**
+ * Presence in process memory. Each device has its own deadline; one timer is armed for the
+ * earliest of them (a heap), so a device goes offline at its deadline, not at the next tick
+ * of a periodic scan.
+ */
+export function createMemoryPresence(clock: Clock = systemClock): Presence {
+  const devices = new Map<string, DeviceState>()
+  const heap = new DeadlineHeap()
+  const listeners: Array<(t: Transition) => void> = []
+  let timer: unknown
+  let armedAt = Infinity
+
+  const emit = (t: Transition): Transition => {
+    for (const l of listeners) l(t)
+    return t
+  }
+  const arm = (): void => {
+    const next = heap.peek()
+    if (next === undefined || next.at >= armedAt) return
+    if (timer !== undefined) clock.clearTimeout(timer)
+    armedAt = next.at
+    timer = clock.setTimeout(expire, Math.max(0, next.at - clock.now()))
+  }
+  const expire = (): void => {
+    timer = undefined
+    armedAt = Infinity
+    const now = clock.now()
+    for (let top = heap.peek(); top !== undefined && top.at <= now; top = heap.peek()) {
+      heap.pop()
+      const d = devices.get(top.id)
+      if (d?.online === true && d.deadline === top.at) setOffline(d, 'heartbeat_timeout', d.deadline)
+    }
+    arm()
+  }
+  const setOffline = (d: DeviceState, reason: TransitionReason, at: number): Transition => {
+    d.online = false
+    d.since = at
+    d.reason = reason
+    return emit({ deviceId: d.deviceId, storeId: d.storeId, online: false, reason, at })
+  }
+
+  return {
+    beat(b) {
+      const deadline = b.at + MISSED_INTERVALS * b.intervalMs
+      const d = devices.get(b.deviceId)
+      if (!b.online) {
+        if (d !== undefined) d.lastSeen = b.at
+        return d?.online === true ? setOffline(d, 'status', b.at) : null
+      }
+      if (d === undefined) {
+        devices.set(b.deviceId, { deviceId: b.deviceId, storeId: b.storeId, online: true, lastSeen: b.at, deadline, since: b.at, reason: 'first_heartbeat' })
+      } else {
+        Object.assign(d, { lastSeen: b.at, deadline, storeId: b.storeId ?? d.storeId })
+      }
+      heap.push({ at: deadline, id: b.deviceId })
+      arm()
+      if (d?.online === true) return null
+      if (d !== undefined) Object.assign(d, { online: true, since: b.at, reason: 'first_heartbeat' })
+      return emit({ deviceId: b.deviceId, storeId: b.storeId, online: true, reason: 'first_heartbeat', at: b.at })
+    },
+    offline(deviceId, reason, at) {
+      const d = devices.get(deviceId)
+      return d?.online === true ? setOffline(d, reason, at) : null
+    },
+    onTransition: (l) => { listeners.push(l) },
+    get: (id) => { const d = devices.get(id); return d === undefined ? undefined : { ...d } },
+    list: () => [...devices.values()].map((d) => ({ ...d })),
+    countsByStore() {
+      const out = new Map<string, { known: number; online: number }>()
+      for (const d of devices.values()) {
+        const c = out.get(d.storeId ?? '') ?? { known: 0, online: 0 }
+        c.known++
+        if (d.online) c.online++
+        out.set(d.storeId ?? '', c)
+      }
+      return out
+    },
+    close() {
+      if (timer !== undefined) clock.clearTimeout(timer)
+      timer = undefined
+    }
+  }
+}

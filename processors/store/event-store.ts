@@ -1,0 +1,81 @@
+import type { Db, Queryable } from '../db/db.js'
+import type { CanonicalEvent, HeartbeatRow, QuarantineRow } from '../pipeline/event.js'
+import { ensurePartitions, isMissingPartition, type PartitionedTable } from './partitions.js'
+import {
+  EVENT_COLUMNS, eventKey, eventRecord, HEARTBEAT_COLUMNS, heartbeatRecord, QUARANTINE_COLUMNS, quarantineRecord,
+  toJsonParam
+} from './rows.js'
+
+/** What one group commit writes, all in one transaction. */
+export interface WriteBatch {
+  /** Unique by (appId, eventId) within the batch: the intake resolves in-batch repeats first. */
+  events: CanonicalEvent[]
+  heartbeats: HeartbeatRow[]
+  quarantine: QuarantineRow[]
+}
+
+export interface EventStore {
+  readonly db: Db
+  /** Commits the batch; resolves with the keys (`eventKey`) of the events that were new. */
+  write(batch: WriteBatch): Promise<Set<string>>
+  close(): Promise<void>
+}
+
+// The key goes in first; the event row only when its key was new. One statement, so a
+// concurrent writer of the same key waits on the key's index entry and then skips it.
+const INSERT_EVENTS = `
+WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(${EVENT_COLUMNS})),
+fresh AS (
+  INSERT INTO event_keys (app_id, event_id, occurred_at)
+  SELECT app_id, event_id, occurred_at FROM input
+  ON CONFLICT DO NOTHING RETURNING app_id, event_id)
+INSERT INTO events SELECT input.* FROM input JOIN fresh USING (app_id, event_id)
+RETURNING app_id, event_id`
+
+const INSERT_HEARTBEATS = `INSERT INTO heartbeats
+SELECT * FROM json_to_recordset($1::json) AS x(${HEARTBEAT_COLUMNS})`
+
+const INSERT_QUARANTINE = `INSERT INTO quarantine (app_id, received_at, source, event_id, event_name, code, path, message, payload)
+SELECT app_id, received_at, source, event_id, event_name, code, path, message, COALESCE(payload, 'null'::jsonb)
+FROM json_to_recordset($1::json) AS x(${QUARANTINE_COLUMNS})`
+
+export function createEventStore(db: Db): EventStore {
+  return {
+    db,
+    async write(batch) {
+      try {
+        return await writeOnce(db, batch)
+      } catch (err) {
+        if (!isMissingPartition(err)) throw err
+        // A day nobody created a partition for yet (the job runs ahead, but clocks and late
+        // events reach further): create what the batch needs and write again.
+        await ensureBatchPartitions(db, batch)
+        return writeOnce(db, batch)
+      }
+    },
+    close: () => db.close()
+  }
+}
+
+async function writeOnce(db: Db, batch: WriteBatch): Promise<Set<string>> {
+  return db.transaction(async (tx) => {
+    const fresh = await insertEvents(tx, batch.events)
+    if (batch.heartbeats.length > 0) await tx.query(INSERT_HEARTBEATS, [toJsonParam(batch.heartbeats.map(heartbeatRecord))])
+    if (batch.quarantine.length > 0) await tx.query(INSERT_QUARANTINE, [toJsonParam(batch.quarantine.map(quarantineRecord))])
+    return fresh
+  })
+}
+
+async function insertEvents(tx: Queryable, events: CanonicalEvent[]): Promise<Set<string>> {
+  if (events.length === 0) return new Set()
+  const res = await tx.query<{ app_id: string; event_id: string }>(INSERT_EVENTS, [toJsonParam(events.map(eventRecord))])
+  return new Set(res.rows.map((r) => eventKey(r.app_id, r.event_id)))
+}
+
+async function ensureBatchPartitions(db: Db, batch: WriteBatch): Promise<void> {
+  const span = async (table: PartitionedTable, times: number[]): Promise<void> => {
+    if (times.length > 0) await ensurePartitions(db, table, Math.min(...times), Math.max(...times))
+  }
+  await span('events', batch.events.map((e) => e.occurredAt))
+  await span('heartbeats', batch.heartbeats.map((h) => h.receivedAt))
+}
