@@ -1,9 +1,18 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { GatewayServices } from '../services.js'
 import { errorBody, handleError } from './errors.js'
+import { parseJsonBody } from './json-body.js'
 import { batchRoutes } from './routes/batch.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
+
+function jsonParser(_req: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
+  try {
+    done(null, parseJsonBody(body.toString()))
+  } catch (err) {
+    done(err as Error)
+  }
+}
 
 /** Builds the HTTP API; binds nothing (the entry point calls `listen`). */
 export function buildHttp(svc: GatewayServices): FastifyInstance {
@@ -14,8 +23,10 @@ export function buildHttp(svc: GatewayServices): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true
   })
-  // sendBeacon and plain fetch send JSON as text/plain; read it as JSON.
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'))
+  // Our own JSON parser so a malformed body is answered with where it broke (JSON.parse's
+  // message carries the position); sendBeacon and plain fetch send JSON as text/plain.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, jsonParser)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send(errorBody('PG_ERR_NOT_FOUND', `no route ${req.method} ${req.url}`))

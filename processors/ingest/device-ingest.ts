@@ -51,8 +51,10 @@ export function createDeviceIngest(deps: DeviceIngestDeps): DeviceIngest {
     if (qos === 0 && !coalescer.shouldStore(row)) {
       bump(tally.dropped, 'coalesced')
     } else {
-      await deps.intake.submit({ events: [], heartbeats: [row], quarantine: [] }, { whenFull: 'wait' })
+      // Marked before the commit: heartbeats of one device arrive concurrently, and the next
+      // one must already compare against this row.
       coalescer.stored(row)
+      await deps.intake.submit({ events: [], heartbeats: [row], quarantine: [] }, { whenFull: 'wait' })
       tally.stored = 1
     }
     recordTally(deps.metrics, 'mqtt', tally)

@@ -102,7 +102,7 @@ export interface JobRunner {
   register(job: JobDefinition): void
   /** Creates missing job rows and starts catch-up and timers; resolves before catch-up finishes. */
   start(): Promise<void>
-  /** Runs whatever is due now for one job or all, and resolves when done (tests, admin). */
+  /** Runs whatever is due now for one job or all, ignoring any retry backoff; resolves when done (tests, admin). */
   tick(name?: string): Promise<void>
   /** Runs a job now, outside its schedule, under its lease; does not move last_scheduled_at. */
   runNow(name: string): Promise<RunOutcome>
@@ -112,6 +112,7 @@ export interface JobRunner {
 }
 
 const DEFAULTS = { leaseMs: 30_000, maxCatchUp: 1000, retryBaseMs: 1000, retryMaxMs: 300_000, abortGraceMs: 5000 }
+const NUMERIC_OPTIONS = ['leaseMs', 'maxCatchUp', 'retryBaseMs', 'retryMaxMs', 'abortGraceMs'] as const
 /** setTimeout's ceiling; a longer wait is re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 /** Retry a little after another owner's lease expires, so the retry does not land just before. */
@@ -164,7 +165,17 @@ type Settings = Required<Omit<JobRunnerOptions, 'onRunFinished'>> & Pick<JobRunn
 interface RecordArgs { scheduledAt: Date; status: 'ok' | 'failed'; error: string | null; durationMs: number; advance: boolean }
 
 export function createJobRunner(opts: JobRunnerOptions): JobRunner {
-  return new Runner({ ...DEFAULTS, clock: Date, ...opts })
+  return new Runner(settingsFrom(opts))
+}
+
+/** Fills defaults (an explicit undefined counts as unset) and rejects values that would misbehave later. */
+function settingsFrom(opts: JobRunnerOptions): Settings {
+  const s = { ...opts, clock: opts.clock ?? Date } as Settings
+  for (const k of NUMERIC_OPTIONS) s[k] = opts[k] ?? DEFAULTS[k]
+  const bad: string[] = NUMERIC_OPTIONS.filter((k) => !Number.isInteger(s[k]) || s[k] <= 0)
+  if (s.owner === '') bad.push('owner')
+  if (bad.length > 0) throw new TypeError(`job runner: invalid ${bad.join(', ')} (need positive integers and a non-empty owner)`)
+  return s
 }
 
 class Runner implements JobRunner {
@@ -193,7 +204,7 @@ class Runner implements JobRunner {
     await Promise.all(states.map((st) => enqueue(st, () => this.pumpSafe(st))))
   }
 
-  runNow(name: string): Promise<RunOutcome> {
+  async runNow(name: string): Promise<RunOutcome> {
     const st = this.get(name)
     return enqueue(st, () => this.runManual(st))
   }
@@ -333,6 +344,7 @@ class Runner implements JobRunner {
   }
 
   private async runManual(st: JobState): Promise<RunOutcome> {
+    if (this.stopped) throw new Error('job runner is stopped')
     const scheduledAt = this.nowDate()
     const token = await this.claim(st, null)
     if (token === null) return this.explainMiss(st, scheduledAt)
