@@ -20,16 +20,24 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const file = readConfigFile(opts.file ?? env.PULSEGATE_CONFIG, problems)
   const out: Record<string, unknown> = {}
   for (const setting of settings) {
-    const raw = env[setting.env] ?? file.get(setting.env) ?? setting.default
+    // An empty variable counts as unset (compose files write unset ones as empty).
+    const raw = nonEmpty(env[setting.env]) ?? file.get(setting.env) ?? setting.default
     if (raw === undefined || raw === '') continue
     try {
       out[setting.key] = setting.parse(raw)
     } catch (err) {
-      problems.push(`${setting.env}=${JSON.stringify(raw)} ${(err as Error).message}`)
+      problems.push(`${setting.env}=${JSON.stringify(hidePassword(raw))} ${(err as Error).message}`)
     }
   }
   if (problems.length > 0) throw new PulseGateError(errors.CONFIG_INVALID, '\n  ' + problems.join('\n  '))
   return Object.freeze(out) as Config
+}
+
+const nonEmpty = (v: string | undefined): string | undefined => (v === '' ? undefined : v)
+
+/** A URL's password never reaches the terminal or the logs, even in an error. */
+function hidePassword(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@')
 }
 
 /** File keys are the variable names, with or without the prefix, in any case: `http_port: 8080`. */
@@ -51,6 +59,7 @@ function readConfigFile(path: string | undefined, problems: string[]): Map<strin
   for (const [k, v] of Object.entries(doc)) {
     const name = k.toUpperCase().startsWith('PULSEGATE_') ? k.toUpperCase() : `PULSEGATE_${k.toUpperCase()}`
     if (!known.has(name)) problems.push(`${path}: unknown setting ${k}`)
+    else if (v === null || typeof v === 'object') problems.push(`${path}: ${k} must be a plain value`)
     else out.set(name, String(v))
   }
   return out

@@ -28,6 +28,11 @@ export interface CanonicalEvent {
   flags: string[]
 }
 
+/** The canonical id fields a tracking plan may also declare as properties, and where they live. */
+export const CANONICAL_VALUE = {
+  user_id: 'userId', session_id: 'sessionId', store_id: 'storeId', device_id: 'deviceId'
+} as const satisfies Record<string, keyof CanonicalEvent>
+
 /** One raw heartbeat row (SPEC §6): its own table, not `events`. */
 export interface HeartbeatRow {
   deviceId: string

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { BatchContext } from './context.js'
+import { CANONICAL_VALUE } from './event.js'
 import type { CanonicalEvent } from './event.js'
 import type { StepResult } from './normalize.js'
 
@@ -12,11 +13,18 @@ import type { StepResult } from './normalize.js'
 export function identify(event: CanonicalEvent, ctx: BatchContext): StepResult {
   if (event.eventId !== '') return { ok: true, event }
   const keyName = ctx.plan.events.get(event.eventName)?.idempotencyKey
-  const keyValue = keyName === undefined ? undefined : event.properties[keyName]
-  if (typeof keyValue === 'string' || typeof keyValue === 'number') {
+  const keyValue = keyName === undefined ? undefined : event.properties[keyName] ?? canonicalValue(event, keyName)
+  // An empty key identifies nothing: all such events would collapse into one.
+  if ((typeof keyValue === 'string' && keyValue !== '') || typeof keyValue === 'number') {
     return { ok: true, event: { ...event, eventId: `k:${event.eventName}:${String(keyValue)}`.slice(0, 128) } }
   }
   return { ok: true, event: { ...event, eventId: derivedId(event) } }
+}
+
+/** A key such as `session_id` may have been lifted to the top level by normalize. */
+function canonicalValue(event: CanonicalEvent, field: string): string | null | undefined {
+  const key = CANONICAL_VALUE[field as keyof typeof CANONICAL_VALUE]
+  return key === undefined ? undefined : event[key]
 }
 
 export function derivedId(e: Pick<CanonicalEvent, 'eventName' | 'userId' | 'sessionId' | 'deviceId' | 'eventTime'>): string {

@@ -1,5 +1,5 @@
 import type { BatchContext } from './context.js'
-import type { CanonicalEvent, Rejection } from './event.js'
+import { CANONICAL_VALUE, type CanonicalEvent, type Rejection } from './event.js'
 import { parseTimestamp } from './time.js'
 
 export type StepResult = { ok: true; event: CanonicalEvent } | { ok: false; rejection: Rejection }
@@ -26,7 +26,8 @@ export function normalize(raw: unknown, ctx: BatchContext): StepResult {
   const r = raw as Record<string, unknown>
   if (typeof r.event_name !== 'string') return reject(r.event_name === undefined ? 'required_missing' : 'type_mismatch', '/event_name', 'event_name must be a string')
   if (!NAME.test(r.event_name)) return reject('bad_event_name', '/event_name', 'event_name must start with a letter and hold at most 128 letters, digits, _ . : -')
-  if (r.event_id !== undefined && (typeof r.event_id !== 'string' || r.event_id.length === 0 || r.event_id.length > 128)) {
+  // Some SDKs send null for an id they do not have: the same as leaving it out.
+  if (r.event_id !== undefined && r.event_id !== null && (typeof r.event_id !== 'string' || r.event_id.length === 0 || r.event_id.length > 128)) {
     return reject('bad_event_id', '/event_id', 'event_id must be a string of 1 to 128 characters')
   }
   if (r.event_time === undefined) return reject('required_missing', '/event_time', 'event_time is required')
@@ -54,13 +55,29 @@ function readStrings(r: Record<string, unknown>): Record<string, string | null> 
   return out
 }
 
+/**
+ * A flat event's field named like a canonical one (`channel`) that the plan declares as a
+ * property of this event is that property — billiards `payment_success.channel` is the payment
+ * method, not the acquisition channel — so it moves into properties. Ids stay canonical: the
+ * validator finds them at the top level.
+ */
+function claimDeclared(r: Record<string, unknown>, s: Record<string, string | null>, properties: Record<string, unknown>, declared: ReadonlySet<string> | undefined): void {
+  if (declared === undefined) return
+  for (const [field, key] of Object.entries(STRING_FIELDS)) {
+    if (field in CANONICAL_VALUE || !declared.has(field) || r[field] === undefined || field in properties) continue
+    properties[field] = r[field]
+    s[key] = null
+  }
+}
+
 function build(r: Record<string, unknown>, s: Record<string, string | null>, eventTime: number, ctx: BatchContext): CanonicalEvent {
   const extra = Object.fromEntries(Object.entries(r).filter(([k]) => !RESERVED.has(k)))
   const properties = { ...extra, ...(r.properties as Record<string, unknown> | undefined) }
+  claimDeclared(r, s, properties, ctx.plan.events.get(r.event_name as string)?.declared)
   const lifted = (field: string, own: string | null | undefined): string | null =>
     own ?? (typeof properties[field] === 'string' ? properties[field] as string : null)
   return {
-    appId: ctx.appId, eventId: (r.event_id as string | undefined) ?? '', eventName: r.event_name as string,
+    appId: ctx.appId, eventId: (r.event_id as string | null | undefined) ?? '', eventName: r.event_name as string,
     eventTime, sentAt: ctx.sentAt, receivedAt: ctx.receivedAt, occurredAt: eventTime, skewMs: 0,
     source: ctx.source, schemaVersion: ctx.schemaVersion,
     // Seeds' clients often carry ids inside properties (billiards session_start): lift them.

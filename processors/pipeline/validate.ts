@@ -1,11 +1,7 @@
 import { rejectionOf, type CompiledEvent } from '../plan/compile.js'
 import type { BatchContext } from './context.js'
-import type { CanonicalEvent } from './event.js'
+import { CANONICAL_VALUE, type CanonicalEvent } from './event.js'
 import type { StepResult } from './normalize.js'
-
-const CANONICAL_VALUE = {
-  user_id: 'userId', session_id: 'sessionId', store_id: 'storeId', device_id: 'deviceId'
-} as const satisfies Record<string, keyof CanonicalEvent>
 
 /** Checks the event against its tracking-plan entry; unplanned events are refused or flagged, by the plan's setting. */
 export function validate(event: CanonicalEvent, ctx: BatchContext): StepResult {

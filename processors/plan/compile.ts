@@ -18,6 +18,8 @@ export interface CompiledEvent {
   idempotencyKey: string | undefined
   /** Canonical fields the plan declares for this event. */
   canonical: readonly string[]
+  /** Every property the plan declares. */
+  declared: ReadonlySet<string>
   validate: ValidateFunction
 }
 
@@ -65,7 +67,7 @@ function checkShape(doc: unknown, origin: string): PlanDocument {
   else {
     if (d.version === undefined) problems.push('version is missing')
     if (d.unplanned !== 'reject' && d.unplanned !== 'accept') problems.push('unplanned must be reject or accept')
-    if (d.events === undefined || typeof d.events !== 'object') problems.push('events must be a mapping')
+    if (d.events === undefined || d.events === null || typeof d.events !== 'object' || Array.isArray(d.events)) problems.push('events must be a mapping')
   }
   if (problems.length > 0) throw new PulseGateError(errors.PLAN_INVALID, `${origin}: ${problems.join('; ')}`)
   return d as PlanDocument
@@ -83,12 +85,14 @@ function compileEvent(ajv: Ajv, name: string, spec: EventSpec, additionalDefault
     name,
     idempotencyKey: spec.idempotency_key,
     canonical: CANONICAL_FIELDS.filter((f) => f in props),
+    declared: new Set(Object.keys(props)),
     validate: ajv.compile(schema)
   }
 }
 
+/** The property's JSON schema: our keywords removed (`required` only as our boolean, not a JSON-schema list). */
 function jsonSchemaOf(p: PropertySpec): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(p).filter(([k]) => !PULSEGATE_KEYWORDS.has(k)))
+  return Object.fromEntries(Object.entries(p).filter(([k, v]) => !PULSEGATE_KEYWORDS.has(k) || (k === 'required' && typeof v !== 'boolean')))
 }
 
 /** ajv's first error as our stable rejection codes. */

@@ -1,5 +1,5 @@
 import { DeadlineHeap } from './deadline-heap.js'
-import { MISSED_INTERVALS, type Beat, type DeviceState, type Presence, type Transition, type TransitionReason } from './presence.js'
+import { MISSED_INTERVALS, type DeviceState, type Presence, type Transition, type TransitionReason } from './presence.js'
 
 export interface Clock {
   now(): number
@@ -58,6 +58,8 @@ export function createMemoryPresence(clock: Clock = systemClock): Presence {
     beat(b) {
       const deadline = b.at + MISSED_INTERVALS * b.intervalMs
       const d = devices.get(b.deviceId)
+      // Concurrent heartbeats of one device may be reported out of order: never move backwards.
+      if (d !== undefined && b.at < d.lastSeen) return null
       if (!b.online) {
         if (d !== undefined) d.lastSeen = b.at
         return d?.online === true ? setOffline(d, 'status', b.at) : null
@@ -71,7 +73,7 @@ export function createMemoryPresence(clock: Clock = systemClock): Presence {
       arm()
       if (d?.online === true) return null
       if (d !== undefined) Object.assign(d, { online: true, since: b.at, reason: 'first_heartbeat' })
-      return emit({ deviceId: b.deviceId, storeId: b.storeId, online: true, reason: 'first_heartbeat', at: b.at })
+      return emit({ deviceId: b.deviceId, storeId: d?.storeId ?? b.storeId, online: true, reason: 'first_heartbeat', at: b.at })
     },
     offline(deviceId, reason, at) {
       const d = devices.get(deviceId)
@@ -93,6 +95,7 @@ export function createMemoryPresence(clock: Clock = systemClock): Presence {
     close() {
       if (timer !== undefined) clock.clearTimeout(timer)
       timer = undefined
+      armedAt = Infinity
     }
   }
 }
