@@ -17,98 +17,14 @@
  * older history (that is what a backfill command is for).
  */
 import type { Logger } from 'pino'
-import type { Db } from '../db/db.js'
+import { SQL } from './job-sql.js'
 import { parseSchedule, type Schedule } from './schedule.js'
+import type {
+  Clock, JobContext, JobDefinition, JobRecord, JobRunner, JobRunnerOptions, JobStatus, RunFinishedEvent, RunOutcome
+} from './types.js'
 
-export interface Clock { now(): number }
-
-export interface JobContext {
-  /** The schedule instant this run is for; for runNow(), the moment it was asked for. */
-  scheduledAt: Date
-  /** Aborted on timeout, when the lease is lost, and at stop(); long work should honour it. */
-  signal: AbortSignal
-  log: Logger
-}
-
-export interface JobDefinition {
-  /** Unique; the key of the job's row in `jobs`. */
-  name: string
-  /** RRULE in wall-clock time of the runner's zone, e.g. DAILY_0200 from schedule.ts. */
-  schedule: string
-  /** After downtime: 'all' runs every missed instant in order, 'latest' only the newest. */
-  catchUp: 'all' | 'latest'
-  /** Abort the run and count it failed after this long; default: no limit. */
-  timeoutMs?: number
-  run(ctx: JobContext): Promise<void>
-}
-
-export interface RunFinishedEvent { name: string; status: 'ok' | 'failed'; durationMs: number; scheduledAt: Date }
-
-export interface JobRunnerOptions {
-  db: Db
-  log: Logger
-  /** IANA zone the schedules' wall-clock times are read in (SPEC §8: Asia/Shanghai by default). */
-  timeZone: string
-  /** Unique per process (e.g. hostname:pid:random); written into leases. */
-  owner: string
-  /** Decides which instants are due and stamps started/finished times; default Date. */
-  clock?: Clock
-  /** Lease length; renewed every leaseMs/3 while a run lasts. Default 30 s. */
-  leaseMs?: number
-  /** Most missed instants a catchUp 'all' job replays; older ones are skipped with a warning. Default 1000. */
-  maxCatchUp?: number
-  /** First retry delay after a failure; doubles per consecutive failure up to retryMaxMs. Default 1 s. */
-  retryBaseMs?: number
-  /** Longest retry delay. Default 5 min. */
-  retryMaxMs?: number
-  /** How long an aborted run may take to settle before it is abandoned. Default 5 s. */
-  abortGraceMs?: number
-  /** Called after every run that held the lease, e.g. to feed job metrics. */
-  onRunFinished?: (e: RunFinishedEvent) => void
-}
-
-/** What happened to one attempt: ran, found already done elsewhere, or found another owner's live lease. */
-export type RunOutcome =
-  | { status: 'ok' | 'failed'; scheduledAt: Date; durationMs: number; error: string | null }
-  | { status: 'done'; scheduledAt: Date }
-  | { status: 'leased'; scheduledAt: Date; retryInMs: number }
-
-/** A job's row in `jobs`, as status() reports it. */
-export interface JobRecord {
-  name: string
-  schedule: string
-  lastScheduledAt: Date | null
-  lastStartedAt: Date | null
-  lastFinishedAt: Date | null
-  lastStatus: 'ok' | 'failed' | null
-  lastError: string | null
-  lastDurationMs: number | null
-  runsTotal: number
-  failuresTotal: number
-  leaseOwner: string | null
-  leaseUntil: Date | null
-}
-
-export interface JobStatus extends JobRecord {
-  catchUp: 'all' | 'latest'
-  /** A run of this job is in progress in this process. */
-  running: boolean
-  /** When this process's timer will next look at the job (clock time); null when none is set. */
-  nextCheckAt: Date | null
-}
-
-export interface JobRunner {
-  /** Adds a job; throws on a duplicate name or an invalid schedule. */
-  register(job: JobDefinition): void
-  /** Creates missing job rows and starts catch-up and timers; resolves before catch-up finishes. */
-  start(): Promise<void>
-  /** Runs whatever is due now for one job or all, ignoring any retry backoff; resolves when done (tests, admin). */
-  tick(name?: string): Promise<void>
-  /** Runs a job now, outside its schedule, under its lease; does not move last_scheduled_at. */
-  runNow(name: string): Promise<RunOutcome>
-  /** Clears timers, aborts running jobs, waits for them (bounded by abortGraceMs), releases leases. */
-  stop(): Promise<void>
-  status(): Promise<JobStatus[]>
+export type {
+  Clock, JobContext, JobDefinition, JobRecord, JobRunner, JobRunnerOptions, JobStatus, RunFinishedEvent, RunOutcome
 }
 
 const DEFAULTS = { leaseMs: 30_000, maxCatchUp: 1000, retryBaseMs: 1000, retryMaxMs: 300_000, abortGraceMs: 5000 }
@@ -119,35 +35,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 const LEASE_SLACK_MS = 100
 const MAX_ERROR_CHARS = 2000
 
-const SQL = {
-  ensure: `INSERT INTO jobs (name, schedule) VALUES ($1, $2)
-    ON CONFLICT (name) DO UPDATE SET schedule = EXCLUDED.schedule
-    WHERE jobs.schedule IS DISTINCT FROM EXCLUDED.schedule`,
-  last: 'SELECT last_scheduled_at FROM jobs WHERE name = $1',
-  claim: `UPDATE jobs SET lease_owner = $2, lease_token = lease_token + 1,
-      lease_until = now() + $3::integer * interval '1 millisecond', last_started_at = $5
-    WHERE name = $1 AND (lease_until IS NULL OR lease_until < now())
-      AND ($4::timestamptz IS NULL OR last_scheduled_at IS NULL OR last_scheduled_at < $4::timestamptz)
-    RETURNING lease_token`,
-  peek: `SELECT last_scheduled_at,
-      (extract(epoch FROM lease_until - now()) * 1000)::float8 AS lease_left_ms
-    FROM jobs WHERE name = $1`,
-  renew: `UPDATE jobs SET lease_until = now() + $4::integer * interval '1 millisecond'
-    WHERE name = $1 AND lease_owner = $2 AND lease_token = $3`,
-  finish: `UPDATE jobs SET
-      last_scheduled_at = CASE WHEN $4::boolean THEN greatest(last_scheduled_at, $5::timestamptz) ELSE last_scheduled_at END,
-      last_finished_at = $6, last_status = $7::text, last_error = $8, last_duration_ms = $9,
-      runs_total = runs_total + 1,
-      failures_total = failures_total + CASE WHEN $7::text = 'failed' THEN 1 ELSE 0 END,
-      lease_owner = NULL, lease_until = NULL
-    WHERE name = $1 AND lease_owner = $2 AND lease_token = $3`,
-  releaseAll: 'UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1',
-  status: `SELECT name, schedule, last_scheduled_at AS "lastScheduledAt", last_started_at AS "lastStartedAt",
-      last_finished_at AS "lastFinishedAt", last_status AS "lastStatus", last_error AS "lastError",
-      last_duration_ms AS "lastDurationMs", runs_total AS "runsTotal", failures_total AS "failuresTotal",
-      lease_owner AS "leaseOwner", lease_until AS "leaseUntil"
-    FROM jobs WHERE name = ANY($1::text[])`
-}
 
 interface JobState {
   def: JobDefinition
