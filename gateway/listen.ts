@@ -41,15 +41,21 @@ function listenTcp(server: Server, host: string, port: number): Promise<number> 
 
 /**
  * Order matters: refuse new connections first; let in-flight HTTP requests and MQTT publishes
- * reach their commit (their answers and PUBACKs still go out); drain the intake; only then
- * disconnect MQTT clients, stop jobs and close the store.
+ * reach their commit (their answers and PUBACKs still go out); drain the intake; then close
+ * the keep-alive connections that were busy when closing began (Node closes only the idle ones
+ * at that moment, and would otherwise wait for their keep-alive timeout); only then disconnect
+ * MQTT clients, stop jobs and close the store.
  */
 async function shutdown(gw: Gateway, mqttServer: Server, log: Logger, timeoutMs: number): Promise<void> {
   log.info('shutting down')
   const timer = setTimeout(() => log.warn({ timeoutMs }, 'shutdown is taking longer than the timeout'), timeoutMs).unref()
   mqttServer.close()
-  await gw.http.close()
+  const httpClosed = gw.http.close()
   await gw.services.intake.close()
+  gw.http.server.closeIdleConnections()
+  const forced = setTimeout(() => gw.http.server.closeAllConnections(), 1000).unref()
+  await httpClosed
+  clearTimeout(forced)
   await new Promise<void>((resolve) => gw.broker.close(() => resolve()))
   await gw.close()
   clearTimeout(timer)

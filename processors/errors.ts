@@ -1,7 +1,7 @@
 /**
  * Every error PulseGate reports, in one registry (after fastify's lib/errors.js). A code is
  * stable: clients and runbooks match on it. docs/errors.md holds the `Code | Meaning | What to
- * do` table, and test/processors/errors.test.ts fails when a code is missing there.
+ * do` table, and test/docs/docs-sync.test.ts fails when a code is missing there.
  */
 export interface CodedErrorInfo {
   code: string
@@ -35,6 +35,8 @@ export const errors = Object.freeze({
   STORE_UNAVAILABLE: def('PG_ERR_STORE_UNAVAILABLE', 503, 'The event store could not commit; nothing was acknowledged'),
   SHUTTING_DOWN: def('PG_ERR_SHUTTING_DOWN', 503, 'The gateway is shutting down'),
   NOT_FOUND: def('PG_ERR_NOT_FOUND', 404, 'No such route'),
+  MEDIA_TYPE: def('PG_ERR_MEDIA_TYPE', 415, 'Send application/json or text/plain'),
+  REQUEST: def('PG_ERR_REQUEST', 400, 'The request is malformed'),
   INTERNAL: def('PG_ERR_INTERNAL', 500, 'Internal error')
 })
 

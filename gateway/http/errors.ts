@@ -26,11 +26,11 @@ export function handleError(this: { log: FastifyRequest['log'] }, err: FastifyEr
       void reply.code(413).send(errorBody(errors.BATCH_TOO_LARGE.code, `${errors.BATCH_TOO_LARGE.message}: the body is over max_batch_bytes`, { limit: 'max_batch_bytes' }))
       return
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      void reply.code(415).send(errorBody('PG_ERR_MEDIA_TYPE', 'Send application/json or text/plain'))
+      void reply.code(415).send(errorBody(errors.MEDIA_TYPE.code, errors.MEDIA_TYPE.message))
       return
   }
   if (typeof err.statusCode === 'number' && err.statusCode < 500) {
-    void reply.code(err.statusCode).send(errorBody(err.code ?? 'PG_ERR_REQUEST', err.message))
+    void reply.code(err.statusCode).send(errorBody(errors.REQUEST.code, err.message, { cause: err.code }))
     return
   }
   req.log.error({ err }, 'unexpected error')

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { GatewayServices } from '../services.js'
 import { errorBody, handleError } from './errors.js'
 import { parseJsonBody } from './json-body.js'
+import { errors } from '../../processors/errors.js'
 import { batchRoutes } from './routes/batch.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
@@ -29,7 +30,7 @@ export function buildHttp(svc: GatewayServices): FastifyInstance {
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, jsonParser)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send(errorBody('PG_ERR_NOT_FOUND', `no route ${req.method} ${req.url}`))
+    void reply.code(404).send(errorBody(errors.NOT_FOUND.code, `no route ${req.method} ${req.url}`))
   })
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched'

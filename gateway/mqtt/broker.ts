@@ -26,6 +26,8 @@ export async function buildBroker(svc: GatewayServices): Promise<Aedes> {
     }
   }
   const broker = await Aedes.createBroker(opts)
+  broker.on('client', () => svc.metrics.mqttConnections.inc())
+  broker.on('clientDisconnect', () => svc.metrics.mqttConnections.dec())
   broker.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'))
   broker.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'connection error'))
   return broker

@@ -38,7 +38,17 @@ export function createGroupCommitIntake(store: EventStore, opts: GroupCommitOpti
   let closing = false
   let idle: (() => void) | undefined
 
+  let scheduled = false
+  // Commits start one event-loop turn after work arrives, not at once: PGlite runs a whole
+  // transaction without yielding, so without this turn no socket is read between two commits
+  // and every commit would carry one submission (measured: 1 row per commit under load).
   const pump = (): void => {
+    if (scheduled || inFlight >= opts.concurrency || queue.length === 0) return
+    scheduled = true
+    setImmediate(flush)
+  }
+  const flush = (): void => {
+    scheduled = false
     while (inFlight < opts.concurrency && queue.length > 0) {
       const group = takeGroup(queue, opts.maxBatchRows)
       const rows = group.reduce((n, p) => n + p.rows, 0)

@@ -53,6 +53,16 @@ describe('MQTT heartbeats on the embedded broker', () => {
     expect(received).toBe(['stored', 'rejected', 'duplicate', 'dropped'].reduce((n, k) => n + sumOf(m, `pulsegate_events_${k}_total`, 'source="mqtt"'), 0))
   })
 
+  it('counts connected MQTT clients', async () => {
+    const gauge = async () => parseMetrics(await (await fetch(`${running.httpUrl}/metrics`)).text()).get('pulsegate_mqtt_connections')
+    expect(await gauge()).toBe(1)
+    const other = await mqtt.connectAsync(running.mqttUrl, { clientId: 'd3', reconnectPeriod: 0 })
+    expect(await gauge()).toBe(2)
+    await other.endAsync()
+    await new Promise((r) => setTimeout(r, 50))
+    expect(await gauge()).toBe(1)
+  })
+
   it('coalesces unchanged QoS 0 heartbeats into one row a minute', async () => {
     const other = await mqtt.connectAsync(running.mqttUrl, { clientId: 'd2', reconnectPeriod: 0 })
     for (let i = 0; i < 5; i++) await other.publishAsync('devices/d2/heartbeat', JSON.stringify({ ...heartbeat, device_id: 'd2' }), { qos: 0 })
