@@ -11,7 +11,7 @@ import { createGroupCommitIntake } from '../processors/intake/group-commit.js'
 import type { Intake } from '../processors/intake/intake.js'
 import { createJobRunner, type JobRunner } from '../processors/jobs/runner.js'
 import { createPartitions, maintenanceJobs } from '../processors/maintenance/partitions-job.js'
-import { createMetrics, emptyTally, recordTally, type Metrics } from '../processors/metrics/metrics.js'
+import { createMetrics, emptyTally, recordTally, refusedTally, type Metrics } from '../processors/metrics/metrics.js'
 import { loadPlan } from '../processors/plan/compile.js'
 import { createMemoryPresence } from '../processors/presence/memory.js'
 import type { Presence, Transition } from '../processors/presence/presence.js'
@@ -103,7 +103,7 @@ function recordTransitions(intake: Intake, metrics: Metrics, log: Logger): (t: T
     intake.submit({ events: [transitionEvent(t, Date.now())], heartbeats: [], quarantine: [] }, { whenFull: 'wait' })
       .then(([outcome]) => recordTally(metrics, 'server', { ...emptyTally(), received: 1, stored: outcome === 'stored' ? 1 : 0, duplicate: outcome === 'stored' ? 0 : 1 }))
       .catch((err: Error) => {
-        recordTally(metrics, 'server', { ...emptyTally(), received: 1, rejected: { store_unavailable: 1 } })
+        recordTally(metrics, 'server', refusedTally(1, err))
         log.error({ deviceId: t.deviceId, err: err.message }, 'presence transition not stored')
       })
   }

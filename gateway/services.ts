@@ -1,11 +1,10 @@
 import type { Logger } from 'pino'
 import type { Db } from '../processors/db/db.js'
-import { errors, PulseGateError } from '../processors/errors.js'
 import type { DeviceIngest } from '../processors/ingest/device-ingest.js'
 import { heartbeatOfEvent } from '../processors/ingest/heartbeat.js'
 import { ingestBatch, type BatchAnswer } from '../processors/ingest/ingest-batch.js'
 import type { Intake } from '../processors/intake/intake.js'
-import { emptyTally, recordTally, type Metrics } from '../processors/metrics/metrics.js'
+import { recordTally, refusedTally, type Metrics } from '../processors/metrics/metrics.js'
 import type { BatchContext, PipelineLimits } from '../processors/pipeline/context.js'
 import type { CanonicalEvent } from '../processors/pipeline/event.js'
 import type { CompiledPlan } from '../processors/plan/compile.js'
@@ -44,7 +43,7 @@ export function createServices(parts: Parts): GatewayServices {
         return answer
       } catch (err) {
         // Nothing of this batch was acknowledged: count it refused, so the ledger still adds up.
-        recordTally(parts.metrics, ctx.source, { ...emptyTally(), received: events.length, rejected: { [reasonOf(err)]: events.length } })
+        recordTally(parts.metrics, ctx.source, refusedTally(events.length, err))
         throw err
       }
     },
@@ -59,13 +58,6 @@ function afterCommit(parts: Parts, stored: CanonicalEvent[]): void {
     const hb = heartbeatOfEvent(e)
     if (hb !== null && e.deviceId !== null) parts.devices.beat(e.deviceId, hb, e.receivedAt)
   }
-}
-
-function reasonOf(err: unknown): string {
-  if (!(err instanceof PulseGateError)) return 'internal'
-  if (err.code === errors.OVERLOADED.code) return 'overloaded'
-  if (err.code === errors.SHUTTING_DOWN.code) return 'shutting_down'
-  return 'store_unavailable'
 }
 
 function refreshGauges(parts: Parts): void {

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino'
-import { errors } from '../errors.js'
 import type { Intake } from '../intake/intake.js'
-import { recordTally, emptyTally, bump, type Metrics, type Tally } from '../metrics/metrics.js'
+import { bump, emptyTally, recordTally, refusedTally, type Metrics, type Tally } from '../metrics/metrics.js'
 import type { HeartbeatRow, QuarantineRow, Rejection } from '../pipeline/event.js'
 import type { Presence } from '../presence/presence.js'
 import { DEVICES_APP } from '../presence/transition-events.js'
@@ -70,16 +69,12 @@ export function createDeviceIngest(deps: DeviceIngestDeps): DeviceIngest {
         await store(heartbeatRow(deviceId, parsed.heartbeat, parsed.deviceTime, receivedAt, 'mqtt'), qos)
       } catch (err) {
         // Not acknowledged: the ledger counts it refused, and the device retries (QoS 1).
-        recordTally(deps.metrics, 'mqtt', { ...emptyTally(), received: 1, rejected: { [codeOf(err)]: 1 } })
+        recordTally(deps.metrics, 'mqtt', refusedTally(1, err))
         throw err
       }
       beat(deviceId, parsed.heartbeat, receivedAt)
     }
   }
-}
-
-function codeOf(err: unknown): string {
-  return (err as { code?: string }).code === errors.SHUTTING_DOWN.code ? 'shutting_down' : 'store_unavailable'
 }
 
 function quarantineRow(deviceId: string, payload: Buffer, r: Rejection, receivedAt: number): QuarantineRow {

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { errors, PulseGateError } from '../errors.js'
 import type { Source } from '../pipeline/event.js'
 
 /**
@@ -59,4 +60,19 @@ export function recordTally(m: Metrics, source: Source, t: Tally): void {
 
 export function bump(bag: Record<string, number>, key: string, by = 1): void {
   bag[key] = (bag[key] ?? 0) + by
+}
+
+/**
+ * Inputs the intake did not take (nothing was acknowledged), as a ledger tally: all of them
+ * refused, with the reason the error gives, so `received = stored + rejected + …` still holds.
+ */
+export function refusedTally(received: number, err: unknown): Tally {
+  return { ...emptyTally(), received, rejected: { [ledgerReason(err)]: received } }
+}
+
+export function ledgerReason(err: unknown): string {
+  if (!(err instanceof PulseGateError)) return 'internal'
+  if (err.code === errors.OVERLOADED.code) return 'overloaded'
+  if (err.code === errors.SHUTTING_DOWN.code) return 'shutting_down'
+  return 'store_unavailable'
 }

@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { fixtureDir, thrown } from '../../support/helpers.js'
 import { loadConfig } from '../../../gateway/config/load.js'
 import { PulseGateError } from '../../../processors/errors.js'
 
@@ -27,24 +26,10 @@ const DEFAULTS = Object.freeze({
   shutdownTimeoutMs: 10_000
 })
 
-const tmp = mkdtempSync(join(tmpdir(), 'pulsegate-config-test-'))
-afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+const fixtures = fixtureDir('pulsegate-config-test-')
+afterAll(() => fixtures.remove())
+const configFile = (name: string, text: string): string => fixtures.write(name, text)
 afterEach(() => { vi.unstubAllEnvs() })
-
-function configFile(name: string, text: string): string {
-  const path = join(tmp, name)
-  writeFileSync(path, text)
-  return path
-}
-
-function thrown(fn: () => unknown): PulseGateError {
-  try {
-    fn()
-  } catch (err) {
-    return err as PulseGateError
-  }
-  throw new Error('expected a throw')
-}
 
 /** The PulseGateError loadConfig throws for `problems`, one per line. */
 function configError(...problems: string[]) {
@@ -172,7 +157,7 @@ describe('loadConfig: config file', () => {
   })
 
   it('reports a file that cannot be read', () => {
-    const file = join(tmp, 'absent.yaml')
+    const file = join(fixtures.dir, 'absent.yaml')
     expect(shapeOf(thrown(() => loadConfig({ env: {}, file }))))
       .toEqual(configError(`PULSEGATE_CONFIG=${JSON.stringify(file)} cannot be read: ENOENT: no such file or directory, open '${file}'`))
   })

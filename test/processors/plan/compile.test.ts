@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ErrorObject } from 'ajv'
 import { afterAll, describe, expect, it } from 'vitest'
+import { fixtureDir, thrown } from '../../support/helpers.js'
 import { parse as parseYaml } from 'yaml'
 import { PulseGateError } from '../../../processors/errors.js'
 import { CANONICAL_FIELDS, compilePlan, DEFAULT_PLAN_PATH, loadPlan, rejectionOf } from '../../../processors/plan/compile.js'
@@ -28,24 +28,9 @@ const SPEC_EVENTS = [
   'billing_settled', 'device_online', 'device_offline', 'alarm_clear', 'expectation_missed'
 ]
 
-const tmp = mkdtempSync(join(tmpdir(), 'pulsegate-plan-test-'))
-afterAll(() => rmSync(tmp, { recursive: true, force: true }))
-
-function writePlan(name: string, text: string): string {
-  const path = join(tmp, name)
-  writeFileSync(path, text)
-  return path
-}
-
-/** The error `fn` throws, for whole-shape assertions. */
-function thrown(fn: () => unknown): PulseGateError {
-  try {
-    fn()
-  } catch (err) {
-    return err as PulseGateError
-  }
-  throw new Error('expected a throw')
-}
+const fixtures = fixtureDir('pulsegate-plan-test-')
+afterAll(() => fixtures.remove())
+const writePlan = (name: string, text: string): string => fixtures.write(name, text)
 
 function planError(message: string) {
   return { name: 'PulseGateError', code: 'PG_ERR_PLAN_INVALID', statusCode: 500, message: `The tracking plan is invalid: ${message}` }
@@ -160,7 +145,7 @@ describe('loadPlan: files', () => {
   })
 
   it('reports a missing file as PG_ERR_PLAN_INVALID naming the path', () => {
-    const path = join(tmp, 'absent.yaml')
+    const path = join(fixtures.dir, 'absent.yaml')
     const err = thrown(() => loadPlan(path))
     expect(err).toBeInstanceOf(PulseGateError)
     expect(shapeOf(err)).toEqual(planError(`${path}: ENOENT: no such file or directory, open '${path}'`))

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { random } from '../../support/helpers.js'
 import { DeadlineHeap, type Deadline } from '../../../processors/presence/deadline-heap.js'
-
-/** A deterministic PRNG (mulberry32), so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function drain(heap: DeadlineHeap): Deadline[] {
   const out: Deadline[] = []

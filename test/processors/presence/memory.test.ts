@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { random } from '../../support/helpers.js'
 import { createMemoryPresence, systemClock } from '../../../processors/presence/memory.js'
 import { MISSED_INTERVALS, type Beat, type Transition } from '../../../processors/presence/presence.js'
 import { ManualClock } from './manual-clock.js'
@@ -16,17 +17,6 @@ function setup() {
   const beat = (deviceId: string, over: Partial<Beat> = {}): Transition | null =>
     presence.beat({ deviceId, storeId: 'store_001', intervalMs: INTERVAL, at: clock.now(), online: true, ...over })
   return { clock, presence, seen, beat }
-}
-
-/** A deterministic PRNG (mulberry32) for the randomised cases. */
-function random(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 describe('memory presence: first heartbeat', () => {
