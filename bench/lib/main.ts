@@ -42,14 +42,10 @@ export function envInt(name: string, fallback: number): number {
 /** Runs a benchmark entry point; failures print and set a non-zero exit code. */
 export function runMain(fn: () => Promise<void>): void {
   hookExit()
-  // test/support/services.ts unrefs its servers and their stop timers, so while the last
-  // server stops nothing else may hold the loop open and node would exit mid-cleanup, with
-  // the results not yet printed. This keeps the process alive until `fn` settles.
-  const keepAlive = setInterval(() => {}, 60_000)
   fn().catch((err: unknown) => {
     process.stderr.write(`bench failed: ${(err as Error)?.stack ?? String(err)}\n`)
     process.exitCode = 1
-  }).finally(() => clearInterval(keepAlive))
+  })
 }
 
 export const log = (line: string): void => { process.stdout.write(line + '\n') }

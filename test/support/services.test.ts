@@ -2,9 +2,11 @@
  * Proves the loopback harness gives real servers: each one is spoken to with its own
  * protocol, not merely probed for an open port.
  */
+import { execFile } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { access } from 'node:fs/promises'
 import net from 'node:net'
+import { promisify } from 'node:util'
 import { connectAsync, type IPublishPacket } from 'mqtt'
 import pg from 'pg'
 import { describe, expect, inject, it } from 'vitest'
@@ -108,5 +110,14 @@ describe('freePort', () => {
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve))
     await new Promise<void>((resolve) => server.close(() => resolve()))
     expect(port).toBeGreaterThan(0)
+  })
+})
+
+describe('regression: stop() as the last step of a script', () => {
+  it('keeps the process alive until the server has stopped (stop-child-unref)', async () => {
+    const script = `import { startMosquitto } from ${JSON.stringify(new URL('./services.ts', import.meta.url).pathname)}
+const m = await startMosquitto(); await m.stop(); process.stdout.write('stopped')`
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script])
+    expect(stdout).toBe('stopped')
   })
 })

@@ -247,12 +247,19 @@ const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || c
 
 async function stopChild(child: Child): Promise<void> {
   if (hasExited(child.process)) return
+  // The child is unref'd while it runs (a forgotten server must not keep a test process
+  // alive); while we stop it, it is ref'd again, or node could exit in the middle of the
+  // await below when nothing else holds the loop, leaving the server and its temp dir behind.
+  child.process.ref()
   child.process.kill('SIGTERM')
-  // Unref'd so a stopped server does not hold the process open for the whole grace period.
-  const timer = sleep(STOP_GRACE_MS, 'timeout' as const, { ref: false })
-  if ((await Promise.race([child.exited, timer])) !== 'timeout') return
-  child.process.kill('SIGKILL')
-  await child.exited
+  const grace = new AbortController()
+  const timer = sleep(STOP_GRACE_MS, 'timeout' as const, { signal: grace.signal }).catch(() => 'exited' as const)
+  const first = await Promise.race([child.exited.then(() => 'exited' as const), timer])
+  grace.abort()
+  if (first === 'timeout') {
+    child.process.kill('SIGKILL')
+    await child.exited
+  }
 }
 
 interface LaunchSpec {
