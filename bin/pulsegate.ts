@@ -30,7 +30,7 @@ async function start(): Promise<void> {
   const onSignal = (signal: string): void => {
     running.gateway.services.log.info({ signal }, 'signal received')
     running.stop().then(() => process.exit(0), (err: unknown) => {
-      process.stderr.write(`shutdown failed: ${String(err)}\n`)
+      process.stderr.write(`pulsegate: shutdown failed: ${(err as Error).message}\n`)
       process.exit(1)
     })
   }

@@ -25,7 +25,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`
   log.info({ http: httpUrl, mqtt: mqttUrl, store: gateway.services.db.kind }, 'gateway started')
   let stopping: Promise<void> | undefined
-  const stop = (): Promise<void> => (stopping ??= shutdown(gateway, mqttServer, log, config.shutdownTimeoutMs))
+  const stop = (): Promise<void> => (stopping ??= withDeadline(shutdown(gateway, mqttServer, log), config.shutdownTimeoutMs))
   return { gateway, httpUrl, mqttUrl, stop }
 }
 
@@ -46,9 +46,8 @@ function listenTcp(server: Server, host: string, port: number): Promise<number> 
  * at that moment, and would otherwise wait for their keep-alive timeout); only then disconnect
  * MQTT clients, stop jobs and close the store.
  */
-async function shutdown(gw: Gateway, mqttServer: Server, log: Logger, timeoutMs: number): Promise<void> {
+async function shutdown(gw: Gateway, mqttServer: Server, log: Logger): Promise<void> {
   log.info('shutting down')
-  const timer = setTimeout(() => log.warn({ timeoutMs }, 'shutdown is taking longer than the timeout'), timeoutMs).unref()
   mqttServer.close()
   const httpClosed = gw.http.close()
   await gw.services.intake.close()
@@ -58,6 +57,18 @@ async function shutdown(gw: Gateway, mqttServer: Server, log: Logger, timeoutMs:
   clearTimeout(forced)
   await new Promise<void>((resolve) => gw.broker.close(() => resolve()))
   await gw.close()
-  clearTimeout(timer)
   log.info('stopped')
+}
+
+/**
+ * A stuck step (a store that never answers) must not hold a shutdown forever: past the
+ * deadline `stop()` rejects and the entry point exits with status 1. Nothing acknowledged is
+ * lost by that — acknowledged means committed — and what was not acknowledged is retried.
+ */
+function withDeadline(work: Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`shutdown did not finish within PULSEGATE_SHUTDOWN_TIMEOUT_MS (${timeoutMs} ms)`)), timeoutMs)
+  })
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
 }

@@ -25,7 +25,7 @@ export function lockDataDir(dir: string): DirLock {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const owner = readOwner(path)
       if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
-        throw new PulseGateError(errors.DATA_DIR_LOCKED, `${dir} is held by process ${owner}; stop it, or use its admin API instead of opening the directory`)
+        throw new PulseGateError(errors.DATA_DIR_LOCKED, `${dir} is held by process ${owner}; stop it, or give this process another PULSEGATE_DATA_DIR`)
       }
       rmSync(path, { force: true })
     }

@@ -41,7 +41,7 @@ export const settings = [
   s('maxEventBytes', 'MAX_EVENT_BYTES', String(32 * KiB), integer(256, 1024 * KiB), 'Bytes per event (its JSON)'),
   s('intakeMaxBatchRows', 'INTAKE_MAX_BATCH_ROWS', '5000', integer(1, 100_000), 'Rows one group commit writes at most'),
   s('intakeMaxQueuedRows', 'INTAKE_MAX_QUEUED_ROWS', '50000', integer(1, 10_000_000), 'Rows waiting for commit before HTTP answers 429 and MQTT withholds PUBACKs'),
-  s('shutdownTimeoutMs', 'SHUTDOWN_TIMEOUT_MS', '10000', integer(0, 600_000), 'How long shutdown waits for in-flight work')
+  s('shutdownTimeoutMs', 'SHUTDOWN_TIMEOUT_MS', '10000', integer(0, 600_000), 'How long shutdown waits for in-flight work before exiting anyway (status 1); what was not acknowledged is retried by clients')
 ] as const
 
 type Settings = typeof settings

@@ -24,26 +24,32 @@ export async function createPartitions(db: Db, opts: RetentionOptions, now = Dat
   ]
 }
 
-/** Drops partitions past retention, and the dedup keys of the events they held. */
-export async function applyRetention(db: Db, opts: RetentionOptions, now = Date.now()): Promise<{ dropped: string[]; keysDeleted: number }> {
+/** Drops partitions past retention, the dedup keys of the events they held, and old quarantine rows. */
+export async function applyRetention(db: Db, opts: RetentionOptions, now = Date.now()): Promise<{ dropped: string[]; keysDeleted: number; quarantineDeleted: number }> {
   const cutoff = now - opts.retentionDays * DAY_MS
   const dropped = [
     ...await dropPartitionsBefore(db, 'events', cutoff),
     ...await dropPartitionsBefore(db, 'heartbeats', now - opts.heartbeatRetentionDays * DAY_MS)
   ]
   // Keys of events older than retention can go: such an event is refused before dedup.
-  const res = await db.query('DELETE FROM event_keys WHERE occurred_at < $1', [new Date(cutoff).toISOString()])
-  return { dropped, keysDeleted: res.rowCount }
+  const keys = await db.query('DELETE FROM event_keys WHERE occurred_at < $1', [new Date(cutoff).toISOString()])
+  // Refused inputs are kept as long as events, for inspection and replay, and no longer.
+  const quarantine = await db.query('DELETE FROM quarantine WHERE received_at < $1', [new Date(cutoff).toISOString()])
+  return { dropped, keysDeleted: keys.rowCount, quarantineDeleted: quarantine.rowCount }
 }
 
+/**
+ * Both jobs are idempotent, so they catch up `all` missed days: a failed run is retried with
+ * backoff rather than waiting for the next day.
+ */
 export function maintenanceJobs(db: Db, opts: RetentionOptions): JobDefinition[] {
   return [
     {
-      name: 'partitions.create', schedule: 'FREQ=DAILY;BYHOUR=0;BYMINUTE=10;BYSECOND=0', catchUp: 'latest', timeoutMs: 10 * 60_000,
+      name: 'partitions.create', schedule: 'FREQ=DAILY;BYHOUR=0;BYMINUTE=10;BYSECOND=0', catchUp: 'all', timeoutMs: 10 * 60_000,
       run: async ({ log }) => { log.info({ created: (await createPartitions(db, opts)).length }, 'partitions ensured') }
     },
     {
-      name: 'partitions.retention', schedule: 'FREQ=DAILY;BYHOUR=3;BYMINUTE=30;BYSECOND=0', catchUp: 'latest', timeoutMs: 30 * 60_000,
+      name: 'partitions.retention', schedule: 'FREQ=DAILY;BYHOUR=3;BYMINUTE=30;BYSECOND=0', catchUp: 'all', timeoutMs: 30 * 60_000,
       run: async ({ log }) => { log.info(await applyRetention(db, opts), 'retention applied') }
     }
   ]

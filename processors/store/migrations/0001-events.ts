@@ -4,7 +4,8 @@
  * (app_id, event_id) lives in its own unpartitioned table, so its uniqueness cannot depend on
  * anything that differs between two sends of one event — `sent_at`, skew correction,
  * `received_at` (SPEC §7). The write inserts the key first and the event only when the key is
- * new, in one statement.
+ * new, in one statement. `events` has no index of its own on (app_id, event_id): `event_keys`
+ * already is one, and a second would cost every insert an index entry for no lookup.
  */
 export const eventsMigration = {
   version: 1,
@@ -42,7 +43,6 @@ CREATE TABLE events (
   flags          text[]      NOT NULL DEFAULT '{}'
 ) PARTITION BY RANGE (occurred_at);
 CREATE INDEX events_name_time ON events (event_name, occurred_at);
-CREATE INDEX events_key ON events (app_id, event_id);
 
 CREATE TABLE heartbeats (
   device_id       text        NOT NULL,

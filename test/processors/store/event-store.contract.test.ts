@@ -93,12 +93,16 @@ describe.each(backends)('event store contract on %s', (_name, open) => {
     expect(rows).toEqual([{ properties: { a: 'x\ufffdy', b: '\ufffd', c: 'back\\u0000slash', d: '😀' } }])
   })
 
-  it('drops partitions and dedup keys past retention', async () => {
+  it('drops partitions, dedup keys and quarantine rows past retention', async () => {
     const now = Date.now()
     const old = now - 100 * DAY
     await store.write({ ...empty, events: [canonical({ eventId: 'old', eventTime: old, occurredAt: old }), canonical({ eventId: 'new' })] })
+    const q = (receivedAt: number, eventId: string) => ({ appId: 'app1', receivedAt, source: 'http' as const, eventId, eventName: 'x', code: 'unplanned_event', path: '/event_name', message: 'm', payload: {} })
+    await store.write({ ...empty, quarantine: [q(old, 'q-old'), q(now, 'q-new')] })
     const result = await applyRetention(db, { retentionDays: 90, heartbeatRetentionDays: 7 }, now)
     expect(result.keysDeleted).toBe(1)
+    expect(result.quarantineDeleted).toBe(1)
+    expect((await db.query('SELECT event_id FROM quarantine')).rows).toEqual([{ event_id: 'q-new' }])
     expect(result.dropped.some((p) => p.startsWith('events_p'))).toBe(true)
     const { rows } = await db.query('SELECT event_id FROM events')
     expect(rows).toEqual([{ event_id: 'new' }])
