@@ -36,16 +36,18 @@ export function createServices(parts: Parts): GatewayServices {
   return {
     ...parts,
     async ingestHttp(events, ctx) {
+      let result: Awaited<ReturnType<typeof ingestBatch>>
       try {
-        const { answer, tally, stored } = await ingestBatch(events, ctx, parts.intake)
-        recordTally(parts.metrics, ctx.source, tally)
-        afterCommit(parts, stored)
-        return answer
+        result = await ingestBatch(events, ctx, parts.intake)
       } catch (err) {
         // Nothing of this batch was acknowledged: count it refused, so the ledger still adds up.
         recordTally(parts.metrics, ctx.source, refusedTally(events.length, err))
         throw err
       }
+      // Outside the try: the batch is committed, whatever the realtime sinks do with it.
+      recordTally(parts.metrics, ctx.source, result.tally)
+      afterCommit(parts, result.stored)
+      return result.answer
     },
     refreshGauges: () => refreshGauges(parts)
   }

@@ -33,3 +33,16 @@ describe('in-process realtime counters', () => {
     expect(localDay('Asia/Kolkata')(Date.UTC(2026, 10, 21, 18, 30))).toBe('2026-11-22')
   })
 })
+
+describe('localDay', () => {
+  it('agrees with Intl for every quarter hour and minute around midnights in several zones', () => {
+    for (const zone of ['Asia/Shanghai', 'Asia/Kathmandu', 'America/St_Johns', 'Europe/Berlin', 'UTC']) {
+      const fmt = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })
+      const dayOf = localDay(zone)
+      // Three days across the 2026-10-25 Berlin fall-back, minute by minute.
+      for (let ms = Date.UTC(2026, 9, 24); ms < Date.UTC(2026, 9, 27); ms += 60_000) {
+        expect(dayOf(ms)).toBe(fmt.format(ms))
+      }
+    }
+  })
+})
