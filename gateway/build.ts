@@ -12,7 +12,7 @@ import type { Intake } from '../processors/intake/intake.js'
 import { createJobRunner, type JobRunner } from '../processors/jobs/runner.js'
 import { createPartitions, maintenanceJobs } from '../processors/maintenance/partitions-job.js'
 import { createMetrics, emptyTally, recordTally, refusedTally, type Metrics } from '../processors/metrics/metrics.js'
-import { loadPlan } from '../processors/plan/compile.js'
+import { loadPlan, type CompiledPlan } from '../processors/plan/compile.js'
 import { createMemoryPresence } from '../processors/presence/memory.js'
 import type { Presence, Transition } from '../processors/presence/presence.js'
 import { transitionEvent } from '../processors/presence/transition-events.js'
@@ -59,7 +59,18 @@ export async function buildGateway(config: Config, deps: GatewayDeps = {}): Prom
 }
 
 async function assemble(config: Config, log: Logger, lock: DirLock | undefined, givenDb: Db | undefined): Promise<Gateway> {
+  // The plan first: a typo in it should stop the start before any store is opened.
+  const plan = loadPlan(config.trackingPlan)
   const db = givenDb ?? await openDb({ databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pglite'), poolSize: config.databasePoolSize })
+  try {
+    return await wire(config, log, lock, db, plan)
+  } catch (err) {
+    if (givenDb === undefined) await db.close().catch(() => {})
+    throw err
+  }
+}
+
+async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: Db, plan: CompiledPlan): Promise<Gateway> {
   await migrate(db, log)
   const retention = { retentionDays: config.retentionDays, heartbeatRetentionDays: config.heartbeatRetentionDays }
   await createPartitions(db, retention)
@@ -72,7 +83,7 @@ async function assemble(config: Config, log: Logger, lock: DirLock | undefined, 
   presence.onTransition(recordTransitions(intake, metrics, log))
   const services = createServices({
     config, log, db, intake, metrics, presence,
-    plan: loadPlan(config.trackingPlan),
+    plan,
     limits: { maxEventBytes: config.maxEventBytes, skewThresholdMs: config.skewThresholdMs, lateAfterMs: config.lateAfterMs, retentionMs: config.retentionDays * DAY_MS },
     counters: createMemoryCounters(config.timeZone),
     devices: createDeviceIngest({ intake, presence, metrics, log, defaultIntervalMs: config.heartbeatIntervalS * 1000 })

@@ -26,8 +26,8 @@ const rowsOf = (s: Submission): number => s.events.length + s.heartbeats.length 
 /**
  * Group commit: submissions queue while a transaction is in flight, and the next transaction
  * takes everything queued (up to `maxBatchRows`). Under light load each submission commits
- * alone, at once; under heavy load hundreds share one commit, so an fsync is paid per batch,
- * not per request — durability costs latency only when there is nothing else to do.
+ * alone, one event-loop turn after it arrives; under heavy load hundreds share one commit, so
+ * the commit's cost (an fsync, on PostgreSQL) is paid per batch, not per request.
  */
 export function createGroupCommitIntake(store: EventStore, opts: GroupCommitOptions): Intake {
   const queue: Pending[] = []
