@@ -10,7 +10,7 @@ export function errorBody(code: string, message: string, extra: Record<string, u
  * Maps what fastify and our code throw onto coded answers. A malformed body says where it
  * broke; an oversized one names the limit; anything unexpected is a 500 without internals.
  */
-export function handleError(this: { log: FastifyRequest['log'] }, err: FastifyError | PulseGateError, req: FastifyRequest, reply: FastifyReply): void {
+export function handleError(err: FastifyError | PulseGateError, req: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof PulseGateError) {
     if (err.statusCode === 429) void reply.header('retry-after', '1')
     if (err.statusCode >= 500) req.log.error({ err }, 'request failed')
