@@ -83,7 +83,7 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
   presence.onTransition(recordTransitions(intake, metrics, log))
   const services = createServices({
     config, log, db, intake, metrics, presence,
-    plan,
+    plan, privacyKey: Buffer.from('pulsegate-privacy-key-placeholder'),
     limits: { maxEventBytes: config.maxEventBytes, skewThresholdMs: config.skewThresholdMs, lateAfterMs: config.lateAfterMs, retentionMs: config.retentionDays * DAY_MS },
     counters: createMemoryCounters(config.timeZone),
     devices: createDeviceIngest({ intake, presence, metrics, log, defaultIntervalMs: config.heartbeatIntervalS * 1000 })

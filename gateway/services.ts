@@ -19,6 +19,7 @@ export interface GatewayServices {
   db: Db
   intake: Intake
   plan: CompiledPlan
+  privacyKey: Buffer
   limits: PipelineLimits
   metrics: Metrics
   presence: Presence

@@ -23,7 +23,7 @@ export interface CopyChunk { rows: number; csv: string }
 function httpContext(receivedAt: number): BatchContext {
   const config = loadConfig({ env: {} })
   return {
-    appId: DEFAULT_APP, source: 'http', receivedAt, sentAt: null, schemaVersion: null, plan: loadPlan(), checkEventSize: false,
+    appId: DEFAULT_APP, source: 'http', receivedAt, sentAt: null, schemaVersion: null, plan: loadPlan(), privacyKey: Buffer.from('bench'), checkEventSize: false,
     limits: { maxEventBytes: config.maxEventBytes, skewThresholdMs: config.skewThresholdMs, lateAfterMs: config.lateAfterMs, retentionMs: config.retentionDays * DAY_MS }
   }
 }

@@ -10,6 +10,8 @@ export interface BatchContext {
   sentAt: number | null
   schemaVersion: string | null
   plan: CompiledPlan
+  /** Key of the `hash` privacy rule (HMAC-SHA256), so hashed identifiers still count exactly. */
+  privacyKey: Buffer
   limits: PipelineLimits
   /** False when the whole input is smaller than `maxEventBytes`, so no event can be over it. */
   checkEventSize: boolean

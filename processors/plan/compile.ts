@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml'
 import { errors, PulseGateError } from '../errors.js'
 import { packageRoot } from '../package-root.js'
 import type { Rejection } from '../pipeline/event.js'
-import type { EventSpec, PlanDocument, PropertySpec } from './plan.js'
+import type { EventSpec, PlanDocument, PrivacyRule, PropertySpec } from './plan.js'
 
 export const DEFAULT_PLAN_PATH = join(packageRoot(), 'tracking-plan', 'default.yaml')
 
@@ -20,12 +20,16 @@ export interface CompiledEvent {
   canonical: readonly string[]
   /** Every property the plan declares. */
   declared: ReadonlySet<string>
+  /** Privacy rule of each property that has one (the plan's global rules not included). */
+  privacy: ReadonlyMap<string, PrivacyRule>
   validate: ValidateFunction
 }
 
 export interface CompiledPlan {
   version: string
   unplanned: 'reject' | 'accept'
+  /** Privacy rules by field name that apply to every event, planned or not. */
+  privacy: ReadonlyMap<string, PrivacyRule>
   events: ReadonlyMap<string, CompiledEvent>
 }
 
@@ -57,7 +61,7 @@ export function compilePlan(doc: unknown, origin = 'plan'): CompiledPlan {
       throw new PulseGateError(errors.PLAN_INVALID, `${origin}: event ${name}: ${(err as Error).message}`, { cause: err })
     }
   }
-  return { version: String(plan.version), unplanned: plan.unplanned, events }
+  return { version: String(plan.version), unplanned: plan.unplanned, privacy: new Map(Object.entries(plan.privacy ?? {})), events }
 }
 
 function checkShape(doc: unknown, origin: string): PlanDocument {
@@ -86,6 +90,7 @@ function compileEvent(ajv: Ajv, name: string, spec: EventSpec, additionalDefault
     idempotencyKey: spec.idempotency_key,
     canonical: CANONICAL_FIELDS.filter((f) => f in props),
     declared: new Set(Object.keys(props)),
+    privacy: new Map(Object.entries(props).flatMap(([k, p]) => p.privacy === undefined ? [] : [[k, p.privacy] as const])),
     validate: ajv.compile(schema)
   }
 }

@@ -21,5 +21,7 @@ export interface PlanDocument {
   version: string
   unplanned: 'reject' | 'accept'
   additional_properties?: boolean
+  /** Privacy rules by field name for every event: canonical fields (`user_id`) and properties alike. */
+  privacy?: Record<string, PrivacyRule>
   events: Record<string, EventSpec>
 }

@@ -26,7 +26,7 @@ export function batchRoutes(app: FastifyInstance, svc: GatewayServices): void {
     const ctx: BatchContext = {
       appId: DEFAULT_APP, source: 'http', receivedAt, sentAt,
       schemaVersion: typeof body.schema_version === 'string' ? body.schema_version : null,
-      plan: svc.plan, limits: svc.limits,
+      plan: svc.plan, privacyKey: svc.privacyKey, limits: svc.limits,
       checkEventSize: Number(req.headers['content-length'] ?? Infinity) > svc.limits.maxEventBytes
     }
     const result = await svc.ingestHttp(events, ctx)

@@ -84,6 +84,7 @@ export function context(overrides: Partial<BatchContext> = {}): BatchContext {
     sentAt: null,
     schemaVersion: 'v1.0',
     plan: defaultPlan(),
+    privacyKey: Buffer.from('test-privacy-key'),
     limits: LIMITS,
     checkEventSize: true,
     ...overrides

@@ -33,7 +33,7 @@ describe('transitionEvent', () => {
 
   it('passes the shipped tracking plan for every reason', () => {
     const ctx = {
-      appId: DEVICES_APP, source: 'server' as const, receivedAt: RECEIVED_AT, sentAt: null, schemaVersion: null, plan: loadPlan(),
+      appId: DEVICES_APP, source: 'server' as const, receivedAt: RECEIVED_AT, sentAt: null, schemaVersion: null, plan: loadPlan(), privacyKey: Buffer.from("k"),
       limits: { maxEventBytes: 32_768, skewThresholdMs: 60_000, lateAfterMs: 86_400_000, retentionMs: 90 * 86_400_000 }, checkEventSize: false
     }
     const reasons = ['first_heartbeat', 'heartbeat_timeout', 'will', 'status', 'keepalive', 'closed'] as const
