@@ -3,12 +3,17 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../gateway/config/load.js'
 import { startGateway } from '../gateway/listen.js'
 import { PulseGateError } from '../processors/errors.js'
+import { keysCommand } from './commands/keys.js'
+import { planLint } from './commands/plan-lint.js'
 
 const USAGE = `Usage: pulsegate <command>
 
 Commands:
-  start     run the gateway (HTTP API, MQTT broker, store, jobs)
-  help      show this text
+  start                 run the gateway (HTTP API, MQTT broker, store, jobs)
+  keys create|list|revoke
+                        manage API keys through the running gateway
+  plan lint <file|dir>  check a tracking plan (or a directory of plan versions)
+  help                  show this text
 
 Configuration comes from PULSEGATE_* environment variables and an optional
 file named by PULSEGATE_CONFIG; see the README's configuration table.`
@@ -20,10 +25,11 @@ async function start(): Promise<void> {
   process.stdout.write([
     '',
     'PulseGate is running',
-    `  HTTP API   ${running.httpUrl}   (POST /v1/batch, GET /health)`,
+    `  HTTP API   ${running.httpUrl}   (POST /v1/batch with a write key, GET /health, /openapi.json)`,
     `  metrics    ${running.httpUrl}/metrics`,
     `  MQTT       ${running.mqttUrl}   (loopback only; devices/{id}/heartbeat)`,
     `  store      ${store}`,
+    ...adminKeyLines(running.gateway.generatedAdminKey),
     'Press Ctrl-C to stop.',
     ''
   ].join('\n') + '\n')
@@ -38,10 +44,24 @@ async function start(): Promise<void> {
   process.once('SIGINT', onSignal)
 }
 
+/** The generated admin key is shown here once and never again (only its digest is stored). */
+function adminKeyLines(secret: string | null): string[] {
+  if (secret === null) return []
+  return [
+    '',
+    `  admin key  ${secret}`,
+    '             generated at first start and shown only now: store it. Create a write key with',
+    '             PULSEGATE_ADMIN_KEY=<admin key> npx pulsegate keys create --kind write --app <app id>',
+    ''
+  ]
+}
+
 async function main(argv: string[]): Promise<void> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false })
   const command = positionals[0] ?? 'help'
   if (command === 'start') return start()
+  if (command === 'keys') { process.exitCode = await keysCommand(argv.slice(1), process.stdout); return }
+  if (command === 'plan' && positionals[1] === 'lint') { process.exitCode = await planLint(argv.slice(2), process.stdout); return }
   process.stdout.write(USAGE + '\n')
   if (command !== 'help') process.exitCode = 2
 }

@@ -12,13 +12,21 @@ import type { Intake } from '../processors/intake/intake.js'
 import { createJobRunner, type JobRunner } from '../processors/jobs/runner.js'
 import { createPartitions, maintenanceJobs } from '../processors/maintenance/partitions-job.js'
 import { createMetrics, emptyTally, recordTally, refusedTally, type Metrics } from '../processors/metrics/metrics.js'
-import { loadPlan, type CompiledPlan } from '../processors/plan/compile.js'
+import { loadPlans, type PlanSet } from '../processors/plan/registry.js'
 import { createMemoryPresence } from '../processors/presence/memory.js'
 import type { Presence, Transition } from '../processors/presence/presence.js'
 import { transitionEvent } from '../processors/presence/transition-events.js'
 import { createMemoryCounters } from '../processors/realtime/counters.js'
 import { migrate } from '../processors/store/migrate.js'
 import { createEventStore } from '../processors/store/event-store.js'
+import { createKeyRing, type KeyRing } from '../processors/access/key-ring.js'
+import { createOptOuts, type OptOuts } from '../processors/access/opt-outs.js'
+import { storedSecret } from '../processors/access/secrets.js'
+import { createFlagStep } from '../processors/flags/flag-step.js'
+import { optOutStep } from '../processors/pipeline/opt-out.js'
+import { gatewaySteps, type Step } from '../processors/pipeline/pipeline.js'
+import { maskRawPayload } from '../processors/privacy/mask-payload.js'
+import { privacy } from '../processors/privacy/privacy-step.js'
 import type { Config } from './config/settings.js'
 import { buildHttp } from './http/server.js'
 import { lockDataDir, type DirLock } from './lock.js'
@@ -37,6 +45,8 @@ export interface Gateway {
   http: FastifyInstance
   broker: Aedes
   jobs: JobRunner
+  /** The admin key generated at first start, to print once; null otherwise. */
+  generatedAdminKey: string | null
   /** Stops timers and closes the store: the caller has already stopped the listeners. */
   close(): Promise<void>
 }
@@ -60,17 +70,17 @@ export async function buildGateway(config: Config, deps: GatewayDeps = {}): Prom
 
 async function assemble(config: Config, log: Logger, lock: DirLock | undefined, givenDb: Db | undefined): Promise<Gateway> {
   // The plan first: a typo in it should stop the start before any store is opened.
-  const plan = loadPlan(config.trackingPlan)
+  const plans = loadPlans(config.trackingPlan)
   const db = givenDb ?? await openDb({ databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pglite'), poolSize: config.databasePoolSize })
   try {
-    return await wire(config, log, lock, db, plan)
+    return await wire(config, log, lock, db, plans)
   } catch (err) {
     if (givenDb === undefined) await db.close().catch(() => {})
     throw err
   }
 }
 
-async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: Db, plan: CompiledPlan): Promise<Gateway> {
+async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: Db, plans: PlanSet): Promise<Gateway> {
   await migrate(db, log)
   const retention = { retentionDays: config.retentionDays, heartbeatRetentionDays: config.heartbeatRetentionDays }
   await createPartitions(db, retention)
@@ -81,18 +91,40 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
   })
   const presence = createMemoryPresence()
   presence.onTransition(recordTransitions(intake, metrics, log))
+  const access = await openAccess(db, config, log)
+  const privacyKey = Buffer.from(config.privacyHmacKey ?? await storedSecret(db, 'privacy_hmac_key'))
   const services = createServices({
-    config, log, db, intake, metrics, presence,
-    plan, privacyKey: Buffer.from('pulsegate-privacy-key-placeholder'),
+    config, log, db, intake, metrics, presence, ...access,
+    plans, privacyKey,
+    steps: gatewaySteps({ optOut: optOutStep(access.optOuts), privacy, flag: flagStep(config, metrics) }),
+    maskForQuarantine: (raw) => maskRawPayload(raw, plans.latest, privacyKey),
     limits: { maxEventBytes: config.maxEventBytes, skewThresholdMs: config.skewThresholdMs, lateAfterMs: config.lateAfterMs, retentionMs: config.retentionDays * DAY_MS },
     counters: createMemoryCounters(config.timeZone),
     devices: createDeviceIngest({ intake, presence, metrics, log, defaultIntervalMs: config.heartbeatIntervalS * 1000 })
   })
   const jobs = createJobs(db, log, config, metrics)
   for (const job of maintenanceJobs(db, retention)) jobs.register(job)
-  const http = buildHttp(services)
+  const http = await buildHttp(services)
   const broker = await buildBroker(services)
-  return { services, http, broker, jobs, close: () => closeAll({ jobs, intake, presence, db, lock }) }
+  return {
+    services, http, broker, jobs, generatedAdminKey: access.generatedAdminKey,
+    close: () => closeAll({ jobs, intake, presence, optOuts: access.optOuts, db, lock })
+  }
+}
+
+async function openAccess(db: Db, config: Config, log: Logger): Promise<{ keys: KeyRing; optOuts: OptOuts; generatedAdminKey: string | null }> {
+  const keys = createKeyRing({ db, configuredAdminKey: config.adminKey })
+  const generatedAdminKey = await keys.bootstrapAdmin()
+  const optOuts = await createOptOuts(db, { onError: (err) => log.warn({ err: err.message }, 'opt-out list refresh failed') })
+  return { keys, optOuts, generatedAdminKey }
+}
+
+function flagStep(config: Config, metrics: Metrics): Step {
+  return createFlagStep({
+    scanBurst: { windowMs: config.scanBurstWindowMs, maxScans: config.scanBurstCount, maxKeys: 100_000 },
+    latencyAnomalyMs: config.latencyAnomalyMs,
+    onFlag: (flag) => metrics.anomalies.inc({ type: flag })
+  })
 }
 
 function createJobs(db: Db, log: Logger, config: Config, metrics: Metrics): JobRunner {
@@ -120,12 +152,13 @@ function recordTransitions(intake: Intake, metrics: Metrics, log: Logger): (t: T
   }
 }
 
-interface Closable { jobs: JobRunner; intake: Intake; presence: Presence; db: Db; lock: DirLock | undefined }
+interface Closable { jobs: JobRunner; intake: Intake; presence: Presence; optOuts: OptOuts; db: Db; lock: DirLock | undefined }
 
 async function closeAll(c: Closable): Promise<void> {
   await c.jobs.stop()
   await c.intake.close()
   c.presence.close()
+  c.optOuts.close()
   await c.db.close()
   c.lock?.release()
 }

@@ -6,10 +6,15 @@ import { ingestBatch, type BatchAnswer } from '../processors/ingest/ingest-batch
 import type { Intake } from '../processors/intake/intake.js'
 import { recordTally, refusedTally, type Metrics } from '../processors/metrics/metrics.js'
 import type { BatchContext, PipelineLimits } from '../processors/pipeline/context.js'
-import type { CanonicalEvent } from '../processors/pipeline/event.js'
-import type { CompiledPlan } from '../processors/plan/compile.js'
+import type { CanonicalEvent, Rejection, Source } from '../processors/pipeline/event.js'
+import type { PlanSet } from '../processors/plan/registry.js'
 import type { Presence } from '../processors/presence/presence.js'
 import type { RealtimeCounters } from '../processors/realtime/counters.js'
+import type { KeyRing } from '../processors/access/key-ring.js'
+import type { OptOuts } from '../processors/access/opt-outs.js'
+import type { Steps } from '../processors/pipeline/pipeline.js'
+import type { QuarantineFilter, QuarantineItem } from '../processors/quarantine/list.js'
+import { replayQuarantine, type ReplayResult } from '../processors/quarantine/replay.js'
 import type { Config } from './config/settings.js'
 
 /** Everything the edges (HTTP routes, broker hooks) use, built once by `buildGateway`. */
@@ -18,28 +23,37 @@ export interface GatewayServices {
   log: Logger
   db: Db
   intake: Intake
-  plan: CompiledPlan
+  /** Every loaded tracking-plan version; an input is validated against the one it declares. */
+  plans: PlanSet
   privacyKey: Buffer
   limits: PipelineLimits
   metrics: Metrics
   presence: Presence
   counters: RealtimeCounters
   devices: DeviceIngest
+  keys: KeyRing
+  optOuts: OptOuts
+  /** The pipeline's steps, built once with this gateway's state (opt-outs, flags). */
+  steps: Steps
+  /** Privacy for inputs going to quarantine. */
+  maskForQuarantine(raw: unknown): unknown
   /** An HTTP batch through the pipeline; resolves with the per-event answer once durable. */
-  ingestHttp(events: readonly unknown[], ctx: BatchContext): Promise<BatchAnswer>
+  ingestHttp(events: readonly unknown[], ctx: BatchContext, preRejected?: ReadonlyMap<number, Rejection>): Promise<BatchAnswer>
+  /** Replays quarantined inputs against today's plan (admin). */
+  replay(filter: QuarantineFilter, actor: string): Promise<Omit<ReplayResult, 'tally'>>
   /** Sets gauges read from state (devices per store, queue depth) before a scrape. */
   refreshGauges(): void
 }
 
-type Parts = Omit<GatewayServices, 'ingestHttp' | 'refreshGauges'>
+type Parts = Omit<GatewayServices, 'ingestHttp' | 'refreshGauges' | 'replay'>
 
 export function createServices(parts: Parts): GatewayServices {
   return {
     ...parts,
-    async ingestHttp(events, ctx) {
+    async ingestHttp(events, ctx, preRejected) {
       let result: Awaited<ReturnType<typeof ingestBatch>>
       try {
-        result = await ingestBatch(events, ctx, parts.intake)
+        result = await ingestBatch(events, ctx, parts.intake, { steps: parts.steps, preRejected, maskForQuarantine: parts.maskForQuarantine })
       } catch (err) {
         // Nothing of this batch was acknowledged: count it refused, so the ledger still adds up.
         recordTally(parts.metrics, ctx.source, refusedTally(events.length, err))
@@ -49,6 +63,12 @@ export function createServices(parts: Parts): GatewayServices {
       recordTally(parts.metrics, ctx.source, result.tally)
       afterCommit(parts, result.stored)
       return result.answer
+    },
+    async replay(filter, actor) {
+      const { tally, ...answer } = await replayQuarantine({ db: parts.db, intake: parts.intake, steps: parts.steps, contextOf: (item) => replayContext(parts, item) }, filter, actor)
+      // A source of its own: these inputs were counted as received and rejected when they first came.
+      recordTally(parts.metrics, 'replay', tally)
+      return answer
     },
     refreshGauges: () => refreshGauges(parts)
   }
@@ -60,6 +80,18 @@ function afterCommit(parts: Parts, stored: CanonicalEvent[]): void {
   for (const e of stored) {
     const hb = heartbeatOfEvent(e)
     if (hb !== null && e.deviceId !== null) parts.devices.beat(e.deviceId, hb, e.receivedAt)
+  }
+}
+
+/** A quarantined row is replayed as it first arrived, against today's plan of the version it declared. */
+function replayContext(parts: Parts, item: QuarantineItem): BatchContext {
+  const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso))
+  const selected = parts.plans.select(item.schema_version)
+  return {
+    appId: item.app_id, source: item.source as Source, receivedAt: Date.parse(item.received_at), sentAt: ms(item.sent_at),
+    schemaVersion: item.schema_version, plan: 'plan' in selected ? selected.plan : parts.plans.latest,
+    extraFlags: 'plan' in selected && selected.flag !== undefined ? [selected.flag] : [],
+    privacyKey: parts.privacyKey, limits: parts.limits, checkEventSize: true
   }
 }
 

@@ -34,8 +34,14 @@ export const errors = Object.freeze({
   OVERLOADED: def('PG_ERR_OVERLOADED', 429, 'The gateway is shedding load; retry after the given delay'),
   STORE_UNAVAILABLE: def('PG_ERR_STORE_UNAVAILABLE', 503, 'The event store could not commit; nothing was acknowledged'),
   SHUTTING_DOWN: def('PG_ERR_SHUTTING_DOWN', 503, 'The gateway is shutting down'),
+  UNAUTHENTICATED: def('PG_ERR_UNAUTHENTICATED', 401, 'A valid key is required'),
+  FORBIDDEN: def('PG_ERR_FORBIDDEN', 403, 'The key is of the wrong kind for this route'),
+  RATE_LIMITED: def('PG_ERR_RATE_LIMITED', 429, 'Too many requests for this key; retry after the given delay'),
+  NO_SUCH_KEY: def('PG_ERR_NO_SUCH_KEY', 404, 'No key has that id'),
+  NOT_OPTED_OUT: def('PG_ERR_NOT_OPTED_OUT', 404, 'That user is not on the opt-out list'),
   NOT_FOUND: def('PG_ERR_NOT_FOUND', 404, 'No such route'),
   MEDIA_TYPE: def('PG_ERR_MEDIA_TYPE', 415, 'Send application/json or text/plain'),
+  ENCODING: def('PG_ERR_ENCODING', 415, 'Unsupported Content-Encoding'),
   REQUEST: def('PG_ERR_REQUEST', 400, 'The request is malformed'),
   INTERNAL: def('PG_ERR_INTERNAL', 500, 'Internal error')
 })

@@ -8,7 +8,6 @@ import { finished } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { loadConfig } from '../../gateway/config/load.js'
-import { DEFAULT_APP } from '../../gateway/http/routes/batch.js'
 import type { BatchContext } from '../../processors/pipeline/context.js'
 import { processBatch } from '../../processors/pipeline/pipeline.js'
 import { loadPlan } from '../../processors/plan/compile.js'
@@ -16,6 +15,8 @@ import { eventRecord } from '../../processors/store/rows.js'
 import { withClient } from './pg.js'
 
 const DAY_MS = 86_400_000
+/** The app the HTTP benchmark's write key sends as. */
+export const BENCH_APP = 'bench'
 
 export interface CopyChunk { rows: number; csv: string }
 
@@ -23,7 +24,7 @@ export interface CopyChunk { rows: number; csv: string }
 function httpContext(receivedAt: number): BatchContext {
   const config = loadConfig({ env: {} })
   return {
-    appId: DEFAULT_APP, source: 'http', receivedAt, sentAt: null, schemaVersion: null, plan: loadPlan(), privacyKey: Buffer.from('bench'), checkEventSize: false,
+    appId: BENCH_APP, source: 'http', receivedAt, sentAt: null, schemaVersion: null, plan: loadPlan(), privacyKey: Buffer.from('bench'), checkEventSize: false,
     limits: { maxEventBytes: config.maxEventBytes, skewThresholdMs: config.skewThresholdMs, lateAfterMs: config.lateAfterMs, retentionMs: config.retentionDays * DAY_MS }
   }
 }

@@ -26,7 +26,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     try {
       out[setting.key] = setting.parse(raw)
     } catch (err) {
-      problems.push(`${setting.env}=${JSON.stringify(hidePassword(raw))} ${(err as Error).message}`)
+      problems.push(`${setting.env}=${setting.sensitive === true ? '(hidden)' : JSON.stringify(hidePassword(raw))} ${(err as Error).message}`)
     }
   }
   if (problems.length > 0) throw new PulseGateError(errors.CONFIG_INVALID, '\n  ' + problems.join('\n  '))

@@ -47,3 +47,21 @@ export const host: Parser<string> = (raw) => {
   if (!/^[A-Za-z0-9.:-]+$/.test(raw)) throw new Error('must be a host name or IP address')
   return raw
 }
+
+/** A secret: at least 16 characters, so a typo or a placeholder is not taken for a key. */
+export const secret: Parser<string> = (raw) => {
+  if (raw.length < 16) throw new Error('must be at least 16 characters')
+  return raw
+}
+
+/** A comma-separated list of origins (`https://shop.example.com`) or `*`. */
+export const origins: Parser<string[]> = (raw) => {
+  const list = raw.split(',').map((o) => o.trim()).filter((o) => o !== '')
+  for (const o of list) {
+    if (o === '*') continue
+    let u: URL
+    try { u = new URL(o) } catch { throw new Error(`must be * or comma-separated origins such as https://shop.example.com; ${o} is not one`) }
+    if (u.origin !== o) throw new Error(`${o} is not an origin (scheme://host[:port], no path)`)
+  }
+  return list
+}

@@ -1,4 +1,4 @@
-import { host, integer, oneOf, text, timeZone, url, type Parser } from './parse.js'
+import { host, integer, oneOf, origins, secret, text, timeZone, url, type Parser } from './parse.js'
 
 /**
  * Every setting PulseGate reads, in one table: the README's configuration table is generated
@@ -12,10 +12,12 @@ export interface Setting<K extends string = string, T = unknown, D extends strin
   default: D
   parse: Parser<T>
   doc: string
+  /** Never echoed, not even in an error message. */
+  sensitive?: boolean
 }
 
-function s<K extends string, T, D extends string | undefined>(key: K, env: string, dflt: D, parse: Parser<T>, doc: string): Setting<K, T, D> {
-  return { key, env: `PULSEGATE_${env}`, default: dflt, parse, doc }
+function s<K extends string, T, D extends string | undefined>(key: K, env: string, dflt: D, parse: Parser<T>, doc: string, sensitive = false): Setting<K, T, D> {
+  return { key, env: `PULSEGATE_${env}`, default: dflt, parse, doc, sensitive }
 }
 
 const KiB = 1024
@@ -23,12 +25,12 @@ const day = 24 * 3600 * 1000
 
 export const settings = [
   s('httpPort', 'HTTP_PORT', '8080', integer(0, 65535), 'HTTP API, `/metrics` and `/health` port (0 picks a free port)'),
-  s('httpHost', 'HTTP_HOST', '127.0.0.1', host, 'Address the HTTP API binds; loopback until write keys arrive, `0.0.0.0` to open it'),
+  s('httpHost', 'HTTP_HOST', '0.0.0.0', host, 'Address the HTTP API binds (every route but `/health`, `/metrics` and `/openapi.json` needs a key)'),
   s('mqttPort', 'MQTT_PORT', '1883', integer(0, 65535), 'Embedded MQTT broker TCP port (loopback only until device authentication arrives)'),
   s('dataDir', 'DATA_DIR', './data', text, 'Embedded store and state directory (locked by one process at a time)'),
   s('databaseUrl', 'DATABASE_URL', undefined, url('postgres', 'postgresql'), 'PostgreSQL 15+ connection string; unset keeps the embedded PGlite store in the data directory'),
   s('databasePoolSize', 'DATABASE_POOL_SIZE', '4', integer(1, 100), 'PostgreSQL connections; also how many group commits run at once'),
-  s('trackingPlan', 'TRACKING_PLAN', undefined, text, 'Tracking-plan YAML file; unset uses the shipped `tracking-plan/default.yaml`'),
+  s('trackingPlan', 'TRACKING_PLAN', undefined, text, 'Tracking-plan YAML file, or a directory of plan versions (one YAML file each); unset uses the shipped `tracking-plan/default.yaml`'),
   s('timeZone', 'TIMEZONE', 'Asia/Shanghai', timeZone, 'IANA zone of statistics days and job schedules'),
   s('logLevel', 'LOG_LEVEL', 'info', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'pino log level'),
   s('retentionDays', 'RETENTION_DAYS', '90', integer(1, 3650), 'Days of events kept; older daily partitions are dropped'),
@@ -41,6 +43,14 @@ export const settings = [
   s('maxEventBytes', 'MAX_EVENT_BYTES', String(32 * KiB), integer(256, 1024 * KiB), 'Bytes per event (its JSON)'),
   s('intakeMaxBatchRows', 'INTAKE_MAX_BATCH_ROWS', '5000', integer(1, 100_000), 'Rows one group commit writes at most'),
   s('intakeMaxQueuedRows', 'INTAKE_MAX_QUEUED_ROWS', '50000', integer(1, 10_000_000), 'Rows waiting for commit before HTTP answers 429 and MQTT withholds PUBACKs'),
+  s('adminKey', 'ADMIN_KEY', undefined, secret, 'Admin key held in the environment (never stored); unset: one is generated at first start, printed once and stored hashed', true),
+  s('privacyHmacKey', 'PRIVACY_HMAC_KEY', undefined, secret, 'Key of the `hash` privacy rule (HMAC-SHA256); unset: generated once and kept in the store, so hashes stay stable', true),
+  s('corsOrigins', 'CORS_ORIGINS', undefined, origins, 'Origins browsers may send from (comma-separated, or `*`); unset: no CORS headers'),
+  s('rateLimitPerKey', 'RATE_LIMIT_PER_KEY', '1000', integer(0, 1_000_000), 'Requests per second one key may make before 429 with Retry-After; 0 turns the limit off'),
+  s('httpMaxInflightBytes', 'HTTP_MAX_INFLIGHT_BYTES', String(64 * 1024 * KiB), integer(KiB, 16 * 1024 * 1024 * KiB), 'Ingest body bytes being read or processed at once; beyond it 429 before the body is read (bounds memory)'),
+  s('scanBurstCount', 'SCAN_BURST_COUNT', '10', integer(1, 100_000), '`qr_scan` events one device or table code may send within the burst window before they are flagged `suspect_batch`'),
+  s('scanBurstWindowMs', 'SCAN_BURST_WINDOW_MS', '60000', integer(1000, day), 'Window of the `qr_scan` burst flag'),
+  s('latencyAnomalyMs', 'LATENCY_ANOMALY_MS', '2000', integer(1, 3_600_000), 'Heartbeat `latency_ms` above which a heartbeat is flagged `latency_anomaly`'),
   s('shutdownTimeoutMs', 'SHUTDOWN_TIMEOUT_MS', '10000', integer(0, 600_000), 'How long shutdown waits for in-flight work before exiting anyway (status 1); what was not acknowledged is retried by clients')
 ] as const
 

@@ -1,11 +1,21 @@
+import cors from '@fastify/cors'
+import rateLimit from '@fastify/rate-limit'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { errors, PulseGateError } from '../../processors/errors.js'
 import type { GatewayServices } from '../services.js'
+import { registerAccess } from './access.js'
 import { errorBody, handleError } from './errors.js'
+import { registerDecompression } from './decompress.js'
+import { registerInflightLimit } from './inflight.js'
 import { parseJsonBody } from './json-body.js'
-import { errors } from '../../processors/errors.js'
-import { batchRoutes } from './routes/batch.js'
+import { adminAuditRoutes } from './routes/admin-audit.js'
+import { adminKeyRoutes } from './routes/admin-keys.js'
+import { adminOptOutRoutes } from './routes/admin-opt-outs.js'
 import { healthRoutes } from './routes/health.js'
+import { ingestRoutes } from './routes/ingest.js'
 import { metricsRoutes } from './routes/metrics.js'
+import { openApiRoutes } from './routes/openapi.js'
+import { quarantineRoutes } from './routes/quarantine.js'
 
 function jsonParser(_req: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
   try {
@@ -16,7 +26,7 @@ function jsonParser(_req: unknown, body: string | Buffer, done: (err: Error | nu
 }
 
 /** Builds the HTTP API; binds nothing (the entry point calls `listen`). */
-export function buildHttp(svc: GatewayServices): FastifyInstance {
+export async function buildHttp(svc: GatewayServices): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: svc.log.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: svc.config.maxBatchBytes,
@@ -35,9 +45,51 @@ export function buildHttp(svc: GatewayServices): FastifyInstance {
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched'
     svc.metrics.httpSeconds.observe({ route, method: req.method, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000)
+    if (reply.statusCode === 401 || reply.statusCode === 403) svc.metrics.authFailures.inc({ status_code: String(reply.statusCode) })
   })
-  batchRoutes(app, svc)
+  await registerPlugins(app, svc)
+  ingestRoutes(app, svc)
+  quarantineRoutes(app, svc)
+  adminKeyRoutes(app, svc)
+  adminOptOutRoutes(app, svc)
+  adminAuditRoutes(app, svc)
   healthRoutes(app, svc)
   metricsRoutes(app, svc)
+  openApiRoutes(app)
   return app
+}
+
+/**
+ * Order matters. Keys are checked first (a wrong key costs no body read), then the in-flight
+ * budget is reserved, then the body is decompressed: fastify's body limit counts the
+ * decompressed bytes, so a gzip bomb stops at `max_batch_bytes`. The per-key rate limit runs
+ * once the key is known (preHandler).
+ */
+async function registerPlugins(app: FastifyInstance, svc: GatewayServices): Promise<void> {
+  const { config } = svc
+  if (config.corsOrigins !== undefined) {
+    await app.register(cors, {
+      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      methods: ['GET', 'POST', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'content-encoding', 'traceparent'],
+      maxAge: 600
+    })
+  }
+  registerAccess(app, svc.keys)
+  registerInflightLimit(app, { maxBytes: config.httpMaxInflightBytes, maxBodyBytes: config.maxBatchBytes, metrics: svc.metrics })
+  registerDecompression(app, config.maxBatchBytes)
+  if (config.rateLimitPerKey > 0) {
+    await app.register(rateLimit, {
+      global: false,
+      hook: 'preHandler',
+      max: config.rateLimitPerKey,
+      timeWindow: 1000,
+      keyGenerator: (req) => req.apiKey?.id ?? req.ip,
+      // Thrown by the plugin, answered by our error handler like every coded error.
+      errorResponseBuilder: (_req, ctx) => {
+        svc.metrics.shed.inc({ reason: 'rate_limit' })
+        return new PulseGateError(errors.RATE_LIMITED, `over ${ctx.max} requests per second for this key (rate_limit_per_key)`)
+      }
+    })
+  }
 }

@@ -80,5 +80,5 @@ export function createDeviceIngest(deps: DeviceIngestDeps): DeviceIngest {
 function quarantineRow(deviceId: string, payload: Buffer, r: Rejection, receivedAt: number): QuarantineRow {
   let body: unknown
   try { body = JSON.parse(payload.toString('utf8')) } catch { body = { raw: payload.toString('base64') } }
-  return { appId: DEVICES_APP, receivedAt, source: 'mqtt', eventId: null, eventName: 'heartbeat_receive', code: r.code, path: r.path, message: r.message, payload: { device_id: deviceId, body } }
+  return { appId: DEVICES_APP, receivedAt, source: 'mqtt', eventId: null, eventName: 'heartbeat_receive', code: r.code, path: r.path, message: r.message, payload: { device_id: deviceId, body }, sentAt: null, schemaVersion: null }
 }

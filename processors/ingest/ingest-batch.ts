@@ -2,9 +2,10 @@ import type { Intake } from '../intake/intake.js'
 import { bump, emptyTally, type Tally } from '../metrics/metrics.js'
 import type { BatchContext } from '../pipeline/context.js'
 import type { CanonicalEvent } from '../pipeline/event.js'
-import { processBatch, quarantineRows, type Refused } from '../pipeline/pipeline.js'
+import { processBatch, quarantineRows, type BatchOptions, type Refused } from '../pipeline/pipeline.js'
 
-export type EventStatus = 'accepted' | 'duplicate' | 'rejected'
+/** `dropped`: deliberately not stored (the user opted out); never quarantined. */
+export type EventStatus = 'accepted' | 'duplicate' | 'rejected' | 'dropped'
 
 export interface EventAnswer {
   index: number
@@ -19,7 +20,13 @@ export interface BatchAnswer {
   accepted: number
   duplicate: number
   rejected: number
+  dropped: number
   results: EventAnswer[]
+}
+
+export interface IngestOptions extends BatchOptions {
+  /** Privacy for quarantined inputs (SPEC §5: masking applies before anything is stored, quarantine included). */
+  maskForQuarantine?: (raw: unknown) => unknown
 }
 
 export interface IngestResult {
@@ -34,10 +41,10 @@ export interface IngestResult {
  * accepted event is durable; the answer lists each event as accepted, duplicate or rejected.
  * Refused events go to quarantine in the same commit.
  */
-export async function ingestBatch(raws: readonly unknown[], ctx: BatchContext, intake: Intake): Promise<IngestResult> {
-  const { accepted, refused } = processBatch(raws, ctx)
+export async function ingestBatch(raws: readonly unknown[], ctx: BatchContext, intake: Intake, opts: IngestOptions = {}): Promise<IngestResult> {
+  const { accepted, refused, dropped } = processBatch(raws, ctx, opts)
   const events = accepted.map((a) => a.event)
-  const outcomes = await intake.submit({ events, heartbeats: [], quarantine: quarantineRows(raws, refused, ctx) })
+  const outcomes = await intake.submit({ events, heartbeats: [], quarantine: quarantineRows(raws, refused, ctx, opts.maskForQuarantine) })
   const tally = emptyTally()
   tally.received = raws.length
   const results: EventAnswer[] = new Array(raws.length)
@@ -49,12 +56,16 @@ export async function ingestBatch(raws: readonly unknown[], ctx: BatchContext, i
   })
   for (const r of refused) {
     bump(tally.rejected, r.rejection.code)
-    results[r.index] = refusedAnswer(r)
+    results[r.index] = refusedAnswer(r, 'rejected')
   }
-  const answer = { accepted: tally.stored, duplicate: tally.duplicate, rejected: refused.length, results }
+  for (const r of dropped) {
+    bump(tally.dropped, r.rejection.code === 'opted_out' ? 'opt_out' : r.rejection.code)
+    results[r.index] = refusedAnswer(r, 'dropped')
+  }
+  const answer = { accepted: tally.stored, duplicate: tally.duplicate, rejected: refused.length, dropped: dropped.length, results }
   return { answer, tally, stored }
 }
 
-function refusedAnswer(r: Refused): EventAnswer {
-  return { index: r.index, event_id: r.eventId, status: 'rejected', code: r.rejection.code, path: r.rejection.path, message: r.rejection.message }
+function refusedAnswer(r: Refused, status: 'rejected' | 'dropped'): EventAnswer {
+  return { index: r.index, event_id: r.eventId, status, code: r.rejection.code, path: r.rejection.path, message: r.rejection.message }
 }

@@ -22,6 +22,11 @@ export function createMetrics() {
     rejected: counter('events_rejected_total', 'Inputs refused, by reason (the client was told)', ['source', 'reason']),
     duplicate: counter('events_duplicate_total', 'Inputs already stored (answered as duplicates, not stored again)', ['source']),
     dropped: counter('events_dropped_total', 'Inputs deliberately not stored, by reason (coalesced heartbeats, opted-out users)', ['source', 'reason']),
+    shed: counter('http_shed_total', 'HTTP requests refused with 429 before their body was read, by reason', ['reason']),
+    inflightBytes: gauge('http_inflight_bytes', 'Bytes of ingest request bodies reserved by requests in flight', []),
+    authFailures: counter('http_auth_failures_total', 'HTTP requests refused for a missing, unknown or wrong-kind key', ['status_code']),
+    anomalies: counter('anomalies_total', 'Events flagged as anomalies, by flag', ['type']),
+    clockSkew: histogram('clock_skew_seconds', 'Client clock error measured per batch (received_at - sent_at), absolute', ['source'], [0.1, 1, 5, 15, 60, 300, 900, 3600, 21600, 86400]),
     intakeDepth: gauge('intake_queue_rows', 'Rows accepted and not yet committed', []),
     commitSeconds: histogram('store_commit_duration_seconds', 'Time of one group commit', [], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]),
     commitRows: histogram('store_commit_rows', 'Rows written by one group commit', [], [1, 10, 50, 100, 500, 1000, 2500, 5000, 10000]),
@@ -50,7 +55,10 @@ export interface Tally {
 
 export const emptyTally = (): Tally => ({ received: 0, stored: 0, duplicate: 0, rejected: {}, dropped: {} })
 
-export function recordTally(m: Metrics, source: Source, t: Tally): void {
+/** Ledger sources: where inputs came from, plus `replay` for quarantined inputs replayed by an admin. */
+export type LedgerSource = Source | 'replay'
+
+export function recordTally(m: Metrics, source: LedgerSource, t: Tally): void {
   if (t.received > 0) m.received.inc({ source }, t.received)
   if (t.stored > 0) m.stored.inc({ source }, t.stored)
   if (t.duplicate > 0) m.duplicate.inc({ source }, t.duplicate)

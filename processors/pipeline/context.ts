@@ -13,6 +13,10 @@ export interface BatchContext {
   /** Key of the `hash` privacy rule (HMAC-SHA256), so hashed identifiers still count exactly. */
   privacyKey: Buffer
   limits: PipelineLimits
+  /** Flags every event of this input carries (`schema_version_unknown`). */
+  extraFlags?: readonly string[]
+  /** Set by a quarantine replay: the payload was masked when it was quarantined. */
+  privacyApplied?: boolean
   /** False when the whole input is smaller than `maxEventBytes`, so no event can be over it. */
   checkEventSize: boolean
 }

@@ -53,6 +53,8 @@ export interface Rejection {
   /** JSON path of the offending value inside the event, `''` for the event itself. */
   path: string
   message: string
+  /** Set when the input is dropped on purpose (opt-out), not refused: counted, not quarantined. */
+  drop?: true
 }
 
 /** A refused input kept for inspection and replay (privacy already applied). */
@@ -66,4 +68,7 @@ export interface QuarantineRow {
   path: string
   message: string
   payload: unknown
+  /** The batch's context, so a replay sees the event as it first arrived. */
+  sentAt: number | null
+  schemaVersion: string | null
 }

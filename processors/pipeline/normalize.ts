@@ -86,6 +86,6 @@ function build(r: Record<string, unknown>, s: Record<string, string | null>, eve
     platform: s.platform ?? null, appVersion: s.appVersion ?? null, channel: s.channel ?? null,
     deviceType: s.deviceType ?? null, correlationId: s.correlationId ?? null,
     properties,
-    flags: []
+    flags: ctx.extraFlags === undefined ? [] : [...ctx.extraFlags]
   }
 }

@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { Ajv, type ValidateFunction } from 'ajv'
 import * as formats from 'ajv-formats'
 import { parse as parseYaml } from 'yaml'
 import { errors, PulseGateError } from '../errors.js'
 import { packageRoot } from '../package-root.js'
-import type { Rejection } from '../pipeline/event.js'
-import type { EventSpec, PlanDocument, PrivacyRule, PropertySpec } from './plan.js'
+import { CANONICAL_FIELDS, describeProblem, type EventSpec, type PlanDocument, type PlanProblem, type PrivacyRule, type PropertySpec } from './plan.js'
+import { checkShape, eventsWithProblems, isMapping } from './shape.js'
+
+// Re-exported: the pipeline imports these from here.
+export { CANONICAL_FIELDS }
+export { rejectionOf } from './rejection.js'
 
 export const DEFAULT_PLAN_PATH = join(packageRoot(), 'tracking-plan', 'default.yaml')
-
-/** Top-level event fields a plan may declare as properties; validation finds them in either place. */
-export const CANONICAL_FIELDS = ['user_id', 'session_id', 'store_id', 'device_id'] as const
 
 export interface CompiledEvent {
   name: string
@@ -33,48 +34,73 @@ export interface CompiledPlan {
   events: ReadonlyMap<string, CompiledEvent>
 }
 
+/** A plan read without throwing: compiled, or what PG_ERR_PLAN_INVALID would say (`detail`). */
+export type PlanResult = { plan: CompiledPlan } | { detail: string; cause?: unknown }
+
 // ajv-formats is CommonJS; under NodeNext its plugin is the namespace's default export.
 type FormatsPlugin = (ajv: Ajv, formats: string[]) => Ajv
 const addFormats = ((formats as unknown as { default: FormatsPlugin }).default)
 const PULSEGATE_KEYWORDS = new Set(['required', 'privacy', 'unit'])
 
 export function loadPlan(path: string = DEFAULT_PLAN_PATH): CompiledPlan {
-  let doc: unknown
-  try {
-    doc = parseYaml(readFileSync(path, 'utf8'))
-  } catch (err) {
-    throw new PulseGateError(errors.PLAN_INVALID, `${path}: ${(err as Error).message}`, { cause: err })
-  }
-  return compilePlan(doc, path)
+  return unwrapPlan(readPlan(path))
 }
 
 /** Compiles every event's validator once, at start (fastify compiles its schemas the same way). */
 export function compilePlan(doc: unknown, origin = 'plan'): CompiledPlan {
-  const plan = checkShape(doc, origin)
+  return unwrapPlan(resultOf(inspectPlan(doc), origin))
+}
+
+/** Reads and compiles one plan file; every problem of the file is in the one `detail`. */
+export function readPlan(path: string): PlanResult {
+  let doc: unknown
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'))
+  } catch (err) {
+    return { detail: `${path}: ${(err as Error).message}`, cause: err }
+  }
+  return resultOf(inspectPlan(doc), path)
+}
+
+export function unwrapPlan(result: PlanResult): CompiledPlan {
+  if ('plan' in result) return result.plan
+  throw new PulseGateError(errors.PLAN_INVALID, result.detail, { cause: result.cause })
+}
+
+/**
+ * Every problem of a plan document, not only the first: shape and PulseGate keywords, then each
+ * event that passed them compiled. The plan is returned only when there is no problem.
+ */
+export function inspectPlan(doc: unknown): { plan: CompiledPlan | undefined; problems: PlanProblem[] } {
+  const problems = checkShape(doc)
+  if (!isMapping(doc) || !isMapping(doc.events)) return { plan: undefined, problems }
+  const d = doc as unknown as PlanDocument
+  // An event with a shape problem is not compiled: its ajv error would only repeat it.
+  const skip = eventsWithProblems(problems)
   const ajv = new Ajv({ allErrors: false, strict: true, coerceTypes: false })
   addFormats(ajv, ['date-time', 'email', 'uri'])
   const events = new Map<string, CompiledEvent>()
-  for (const [name, spec] of Object.entries(plan.events)) {
+  for (const [name, spec] of Object.entries(d.events)) {
+    if (skip.has(name)) continue
     try {
-      events.set(name, compileEvent(ajv, name, spec ?? {}, plan.additional_properties ?? true))
+      events.set(name, compileEvent(ajv, name, spec ?? {}, d.additional_properties ?? true))
     } catch (err) {
-      throw new PulseGateError(errors.PLAN_INVALID, `${origin}: event ${name}: ${(err as Error).message}`, { cause: err })
+      problems.push({ path: ['events', name], subject: name, message: (err as Error).message, severity: 'error', cause: err })
     }
   }
-  return { version: String(plan.version), unplanned: plan.unplanned, privacy: new Map(Object.entries(plan.privacy ?? {})), events }
+  if (problems.length > 0) return { plan: undefined, problems }
+  return { plan: { version: String(d.version), unplanned: d.unplanned, privacy: new Map(Object.entries(d.privacy ?? {})), events }, problems }
 }
 
-function checkShape(doc: unknown, origin: string): PlanDocument {
-  const d = doc as Partial<PlanDocument> | null
-  const problems: string[] = []
-  if (d === null || typeof d !== 'object') problems.push('must be a mapping')
-  else {
-    if (d.version === undefined) problems.push('version is missing')
-    if (d.unplanned !== 'reject' && d.unplanned !== 'accept') problems.push('unplanned must be reject or accept')
-    if (d.events === undefined || d.events === null || typeof d.events !== 'object' || Array.isArray(d.events)) problems.push('events must be a mapping')
-  }
-  if (problems.length > 0) throw new PulseGateError(errors.PLAN_INVALID, `${origin}: ${problems.join('; ')}`)
-  return d as PlanDocument
+function resultOf({ plan, problems }: ReturnType<typeof inspectPlan>, origin: string): PlanResult {
+  if (plan !== undefined) return { plan }
+  const cause = combineCauses(problems.flatMap((p) => p.cause === undefined ? [] : [p.cause]))
+  return { detail: `${origin}: ${problems.map(describeProblem).join('; ')}`, cause }
+}
+
+/** The one cause as it is; several in an AggregateError, so none is lost. */
+export function combineCauses(causes: readonly unknown[]): unknown {
+  return causes.length > 1 ? new AggregateError(causes, 'several plan problems have causes') : causes[0]
 }
 
 function compileEvent(ajv: Ajv, name: string, spec: EventSpec, additionalDefault: boolean): CompiledEvent {
@@ -98,23 +124,4 @@ function compileEvent(ajv: Ajv, name: string, spec: EventSpec, additionalDefault
 /** The property's JSON schema: our keywords removed (`required` only as our boolean, not a JSON-schema list). */
 function jsonSchemaOf(p: PropertySpec): Record<string, unknown> {
   return Object.fromEntries(Object.entries(p).filter(([k, v]) => !PULSEGATE_KEYWORDS.has(k) || (k === 'required' && typeof v !== 'boolean')))
-}
-
-/** ajv's first error as our stable rejection codes. */
-export function rejectionOf(err: ErrorObject | undefined): Rejection {
-  if (err === undefined) return { code: 'invalid', path: '/properties', message: 'invalid properties' }
-  const base = `/properties${err.instancePath}`
-  switch (err.keyword) {
-    case 'required': {
-      const missing = String((err.params as { missingProperty: string }).missingProperty)
-      return { code: 'required_missing', path: `${base}/${missing}`, message: `${missing} is required` }
-    }
-    case 'additionalProperties': {
-      const extra = String((err.params as { additionalProperty: string }).additionalProperty)
-      return { code: 'additional_property', path: `${base}/${extra}`, message: `${extra} is not in the tracking plan` }
-    }
-    case 'type': return { code: 'type_mismatch', path: base, message: `must be ${String((err.params as { type: string }).type)}` }
-    case 'enum': return { code: 'enum_mismatch', path: base, message: `must be one of ${((err.params as { allowedValues: unknown[] }).allowedValues).map(String).join(', ')}` }
-    default: return { code: 'constraint_violation', path: base, message: `${err.keyword}: ${err.message ?? 'invalid'}` }
-  }
 }

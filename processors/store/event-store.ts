@@ -35,8 +35,8 @@ RETURNING app_id, event_id`
 const INSERT_HEARTBEATS = `INSERT INTO heartbeats
 SELECT * FROM json_to_recordset($1::json) AS x(${HEARTBEAT_COLUMNS})`
 
-const INSERT_QUARANTINE = `INSERT INTO quarantine (app_id, received_at, source, event_id, event_name, code, path, message, payload)
-SELECT app_id, received_at, source, event_id, event_name, code, path, message, COALESCE(payload, 'null'::jsonb)
+const INSERT_QUARANTINE = `INSERT INTO quarantine (app_id, received_at, source, event_id, event_name, code, path, message, payload, sent_at, schema_version)
+SELECT app_id, received_at, source, event_id, event_name, code, path, message, COALESCE(payload, 'null'::jsonb), sent_at, schema_version
 FROM json_to_recordset($1::json) AS x(${QUARANTINE_COLUMNS})`
 
 export function createEventStore(db: Db): EventStore {

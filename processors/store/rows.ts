@@ -39,12 +39,13 @@ export const HEARTBEAT_COLUMNS = `device_id text, received_at timestamptz, devic
 export function quarantineRecord(q: QuarantineRow): Record<string, unknown> {
   return {
     app_id: q.appId, received_at: iso(q.receivedAt), source: q.source, event_id: q.eventId,
-    event_name: q.eventName, code: q.code, path: q.path, message: q.message, payload: q.payload ?? null
+    event_name: q.eventName, code: q.code, path: q.path, message: q.message, payload: q.payload ?? null,
+    sent_at: isoOrNull(q.sentAt), schema_version: q.schemaVersion
   }
 }
 
 export const QUARANTINE_COLUMNS = `app_id text, received_at timestamptz, source text, event_id text,
-  event_name text, code text, path text, message text, payload jsonb`
+  event_name text, code text, path text, message text, payload jsonb, sent_at timestamptz, schema_version text`
 
 /** The dedup identity of an event inside one app. */
 export const eventKey = (appId: string, eventId: string): string => `${appId}\u0000${eventId}`

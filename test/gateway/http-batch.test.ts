@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildGateway, type Gateway } from '../../gateway/build.js'
 import { openPglite } from '../../processors/db/pglite.js'
-import { parseMetrics, sumOf, testConfig } from '../support/gateway.js'
+import { keyFor, parseMetrics, sumOf, testConfig } from '../support/gateway.js'
 
 const T = '2026-11-22T01:00:00.000Z'
 const batch = {
@@ -16,11 +16,15 @@ const batch = {
 
 describe('POST /v1/batch', () => {
   let gw: Gateway
-  beforeAll(async () => { gw = await buildGateway(testConfig({ PULSEGATE_MAX_BATCH_EVENTS: '5', PULSEGATE_MAX_EVENT_BYTES: '512' }), { db: await openPglite() }) })
+  let key: string
+  beforeAll(async () => {
+    gw = await buildGateway(testConfig({ PULSEGATE_MAX_BATCH_EVENTS: '5', PULSEGATE_MAX_EVENT_BYTES: '512' }), { db: await openPglite() })
+    key = await keyFor(gw)
+  })
   afterAll(async () => { await gw.close() })
 
   const post = (payload: unknown, headers: Record<string, string> = {}) =>
-    gw.http.inject({ method: 'POST', url: '/v1/batch', payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers: { 'content-type': 'application/json', ...headers } })
+    gw.http.inject({ method: 'POST', url: '/v1/batch', payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers } })
   const metrics = async () => parseMetrics((await gw.http.inject({ method: 'GET', url: '/metrics' })).body)
 
   it('stores the valid events of a mixed batch and answers each event', async () => {
@@ -29,7 +33,7 @@ describe('POST /v1/batch', () => {
     const derived = res.json().results[2].event_id
     expect(derived).toMatch(/^d:[A-Za-z0-9_-]{32}$/)
     expect(res.json()).toEqual({
-      accepted: 3, duplicate: 0, rejected: 1,
+      accepted: 3, duplicate: 0, rejected: 1, dropped: 0,
       results: [
         { index: 0, event_id: 'e1', status: 'accepted' },
         { index: 1, event_id: 'e2', status: 'accepted' },
@@ -95,7 +99,7 @@ describe('POST /v1/batch', () => {
     const big = { event_id: 'big', event_name: 'page_view', event_time: T, properties: { page: 'x'.repeat(600) } }
     const res = await post({ events: [big, { event_id: 'small', event_name: 'page_view', event_time: T }] })
     expect(res.json()).toEqual({
-      accepted: 1, duplicate: 0, rejected: 1,
+      accepted: 1, duplicate: 0, rejected: 1, dropped: 0,
       results: [
         { index: 0, event_id: 'big', status: 'rejected', code: 'too_large', path: '', message: 'the event is over max_event_bytes (512)' },
         { index: 1, event_id: 'small', status: 'accepted' }

@@ -33,3 +33,8 @@ export function sumOf(metrics: Map<string, number>, name: string, labelFilter = 
   }
   return total
 }
+
+/** A fresh key of a gateway under test, created as an admin would. */
+export async function keyFor(gw: { services: { keys: { create(input: { kind: 'write' | 'read' | 'admin'; appId?: string | null }, actor: string): Promise<{ secret: string }> } } }, kind: 'write' | 'read' | 'admin' = 'write', appId: string | null = kind === 'admin' ? null : 'test-app'): Promise<string> {
+  return (await gw.services.keys.create({ kind, appId }, 'test')).secret
+}

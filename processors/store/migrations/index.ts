@@ -1,5 +1,6 @@
 import { eventsMigration } from './0001-events.js'
 import { jobsMigration } from './0002-jobs.js'
+import { accessMigration } from './0003-access.js'
 
 export interface Migration {
   version: number
@@ -8,4 +9,4 @@ export interface Migration {
 }
 
 /** In version order; a released migration is never edited, only followed by a new one. */
-export const migrations: readonly Migration[] = [eventsMigration, jobsMigration]
+export const migrations: readonly Migration[] = [eventsMigration, jobsMigration, accessMigration]

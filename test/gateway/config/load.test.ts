@@ -7,7 +7,7 @@ import { PulseGateError } from '../../../processors/errors.js'
 /** Every default of gateway/config/settings.ts; unset settings are absent. */
 const DEFAULTS = Object.freeze({
   httpPort: 8080,
-  httpHost: '127.0.0.1',
+  httpHost: '0.0.0.0',
   mqttPort: 1883,
   dataDir: './data',
   databasePoolSize: 4,
@@ -23,6 +23,11 @@ const DEFAULTS = Object.freeze({
   maxEventBytes: 32_768,
   intakeMaxBatchRows: 5000,
   intakeMaxQueuedRows: 50_000,
+  rateLimitPerKey: 1000,
+  httpMaxInflightBytes: 67_108_864,
+  scanBurstCount: 10,
+  scanBurstWindowMs: 60_000,
+  latencyAnomalyMs: 2000,
   shutdownTimeoutMs: 10_000
 })
 
@@ -45,7 +50,7 @@ describe('loadConfig: defaults', () => {
     const config = loadConfig({ env: {} })
     expect(config).toStrictEqual(DEFAULTS)
     expect(Object.isFrozen(config)).toBe(true)
-    expect(['databaseUrl' in config, 'trackingPlan' in config]).toEqual([false, false])
+    expect(['databaseUrl', 'trackingPlan', 'adminKey', 'privacyHmacKey', 'corsOrigins'].filter((k) => k in config)).toEqual([])
   })
 
   it('cannot be changed afterwards', () => {
@@ -69,7 +74,7 @@ describe('loadConfig: environment variables', () => {
   it('overrides every setting', () => {
     const env = {
       PULSEGATE_HTTP_PORT: '0',
-      PULSEGATE_HTTP_HOST: '0.0.0.0',
+      PULSEGATE_HTTP_HOST: '127.0.0.1',
       PULSEGATE_MQTT_PORT: '11883',
       PULSEGATE_DATA_DIR: '/var/lib/pulsegate',
       PULSEGATE_DATABASE_URL: 'postgres://pg:pw@db.internal:5432/pulsegate',
@@ -87,11 +92,19 @@ describe('loadConfig: environment variables', () => {
       PULSEGATE_MAX_EVENT_BYTES: '512',
       PULSEGATE_INTAKE_MAX_BATCH_ROWS: '1000',
       PULSEGATE_INTAKE_MAX_QUEUED_ROWS: '20000',
+      PULSEGATE_ADMIN_KEY: 'admin-key-0123456789abcdef',
+      PULSEGATE_PRIVACY_HMAC_KEY: 'hmac-key-fedcba9876543210',
+      PULSEGATE_CORS_ORIGINS: 'https://shop.example.com, http://localhost:3000',
+      PULSEGATE_RATE_LIMIT_PER_KEY: '0',
+      PULSEGATE_HTTP_MAX_INFLIGHT_BYTES: '1048576',
+      PULSEGATE_SCAN_BURST_COUNT: '3',
+      PULSEGATE_SCAN_BURST_WINDOW_MS: '5000',
+      PULSEGATE_LATENCY_ANOMALY_MS: '500',
       PULSEGATE_SHUTDOWN_TIMEOUT_MS: '0'
     }
     expect(loadConfig({ env })).toStrictEqual({
       httpPort: 0,
-      httpHost: '0.0.0.0',
+      httpHost: '127.0.0.1',
       mqttPort: 11883,
       dataDir: '/var/lib/pulsegate',
       databaseUrl: 'postgres://pg:pw@db.internal:5432/pulsegate',
@@ -109,12 +122,48 @@ describe('loadConfig: environment variables', () => {
       maxEventBytes: 512,
       intakeMaxBatchRows: 1000,
       intakeMaxQueuedRows: 20_000,
+      adminKey: 'admin-key-0123456789abcdef',
+      privacyHmacKey: 'hmac-key-fedcba9876543210',
+      corsOrigins: ['https://shop.example.com', 'http://localhost:3000'],
+      rateLimitPerKey: 0,
+      httpMaxInflightBytes: 1_048_576,
+      scanBurstCount: 3,
+      scanBurstWindowMs: 5000,
+      latencyAnomalyMs: 500,
       shutdownTimeoutMs: 0
     })
   })
 
   it('accepts postgresql:// as well as postgres://', () => {
     expect(loadConfig({ env: { PULSEGATE_DATABASE_URL: 'postgresql://localhost/pg' } }).databaseUrl).toBe('postgresql://localhost/pg')
+  })
+
+  it('refuses an admin key shorter than 16 characters without echoing it', () => {
+    const err = thrown(() => loadConfig({ env: { PULSEGATE_ADMIN_KEY: 'short-s3cret' } }))
+    expect(shapeOf(err)).toEqual(configError('PULSEGATE_ADMIN_KEY=(hidden) must be at least 16 characters'))
+    expect(err.message).not.toContain('short-s3cret')
+  })
+
+  it('refuses a privacy HMAC key shorter than 16 characters without echoing it', () => {
+    const err = thrown(() => loadConfig({ env: { PULSEGATE_PRIVACY_HMAC_KEY: 'hmac-s3cret' } }))
+    expect(shapeOf(err)).toEqual(configError('PULSEGATE_PRIVACY_HMAC_KEY=(hidden) must be at least 16 characters'))
+    expect(err.message).not.toContain('hmac-s3cret')
+  })
+
+  it('accepts * or comma-separated origins for PULSEGATE_CORS_ORIGINS', () => {
+    expect(loadConfig({ env: { PULSEGATE_CORS_ORIGINS: '*' } }).corsOrigins).toEqual(['*'])
+    expect(loadConfig({ env: { PULSEGATE_CORS_ORIGINS: 'https://a.example.com, https://b.example.com:8443' } }).corsOrigins)
+      .toEqual(['https://a.example.com', 'https://b.example.com:8443'])
+  })
+
+  it('refuses a CORS origin with a path, naming it', () => {
+    expect(shapeOf(thrown(() => loadConfig({ env: { PULSEGATE_CORS_ORIGINS: 'https://ok.example.com,https://a.example.com/path' } }))))
+      .toEqual(configError('PULSEGATE_CORS_ORIGINS="https://ok.example.com,https://a.example.com/path" https://a.example.com/path is not an origin (scheme://host[:port], no path)'))
+  })
+
+  it('refuses a CORS origin that is not a URL, naming it', () => {
+    expect(shapeOf(thrown(() => loadConfig({ env: { PULSEGATE_CORS_ORIGINS: 'not a url' } }))))
+      .toEqual(configError('PULSEGATE_CORS_ORIGINS="not a url" must be * or comma-separated origins such as https://shop.example.com; not a url is not one'))
   })
 })
 

@@ -5,7 +5,7 @@ describe('settings table', () => {
   it('lists every setting with its variable and default, in order', () => {
     expect(settings.map((s) => [s.key, s.env, s.default])).toEqual([
       ['httpPort', 'PULSEGATE_HTTP_PORT', '8080'],
-      ['httpHost', 'PULSEGATE_HTTP_HOST', '127.0.0.1'],
+      ['httpHost', 'PULSEGATE_HTTP_HOST', '0.0.0.0'],
       ['mqttPort', 'PULSEGATE_MQTT_PORT', '1883'],
       ['dataDir', 'PULSEGATE_DATA_DIR', './data'],
       ['databaseUrl', 'PULSEGATE_DATABASE_URL', undefined],
@@ -23,6 +23,14 @@ describe('settings table', () => {
       ['maxEventBytes', 'PULSEGATE_MAX_EVENT_BYTES', '32768'],
       ['intakeMaxBatchRows', 'PULSEGATE_INTAKE_MAX_BATCH_ROWS', '5000'],
       ['intakeMaxQueuedRows', 'PULSEGATE_INTAKE_MAX_QUEUED_ROWS', '50000'],
+      ['adminKey', 'PULSEGATE_ADMIN_KEY', undefined],
+      ['privacyHmacKey', 'PULSEGATE_PRIVACY_HMAC_KEY', undefined],
+      ['corsOrigins', 'PULSEGATE_CORS_ORIGINS', undefined],
+      ['rateLimitPerKey', 'PULSEGATE_RATE_LIMIT_PER_KEY', '1000'],
+      ['httpMaxInflightBytes', 'PULSEGATE_HTTP_MAX_INFLIGHT_BYTES', '67108864'],
+      ['scanBurstCount', 'PULSEGATE_SCAN_BURST_COUNT', '10'],
+      ['scanBurstWindowMs', 'PULSEGATE_SCAN_BURST_WINDOW_MS', '60000'],
+      ['latencyAnomalyMs', 'PULSEGATE_LATENCY_ANOMALY_MS', '2000'],
       ['shutdownTimeoutMs', 'PULSEGATE_SHUTDOWN_TIMEOUT_MS', '10000']
     ])
   })
@@ -47,7 +55,7 @@ describe('settings table', () => {
   })
 
   it('puts the unit in the name of every duration', () => {
-    const durations = ['retentionDays', 'heartbeatRetentionDays', 'heartbeatIntervalS', 'skewThresholdMs', 'lateAfterMs', 'shutdownTimeoutMs']
+    const durations = ['retentionDays', 'heartbeatRetentionDays', 'heartbeatIntervalS', 'skewThresholdMs', 'lateAfterMs', 'scanBurstWindowMs', 'latencyAnomalyMs', 'shutdownTimeoutMs']
     expect(durations.filter((k) => !/(Days|S|Ms)$/.test(k))).toEqual([])
     expect(durations.filter((k) => !settings.some((s) => s.key === k))).toEqual([])
   })
@@ -55,10 +63,11 @@ describe('settings table', () => {
   it('accepts its own defaults', () => {
     const parsed = settings.filter((s) => s.default !== undefined).map((s) => [s.key, s.parse(s.default as string)])
     expect(Object.fromEntries(parsed)).toEqual({
-      httpPort: 8080, httpHost: '127.0.0.1', mqttPort: 1883, dataDir: './data', databasePoolSize: 4, timeZone: 'Asia/Shanghai',
+      httpPort: 8080, httpHost: '0.0.0.0', mqttPort: 1883, dataDir: './data', databasePoolSize: 4, timeZone: 'Asia/Shanghai',
       logLevel: 'info', retentionDays: 90, heartbeatRetentionDays: 7, heartbeatIntervalS: 5, skewThresholdMs: 60_000,
       lateAfterMs: 86_400_000, maxBatchEvents: 500, maxBatchBytes: 1_048_576, maxEventBytes: 32_768, intakeMaxBatchRows: 5000,
-      intakeMaxQueuedRows: 50_000, shutdownTimeoutMs: 10_000
+      intakeMaxQueuedRows: 50_000, rateLimitPerKey: 1000, httpMaxInflightBytes: 67_108_864, scanBurstCount: 10,
+      scanBurstWindowMs: 60_000, latencyAnomalyMs: 2000, shutdownTimeoutMs: 10_000
     })
   })
 

@@ -62,7 +62,8 @@ describe('correctTime: above the threshold the event shifts by receivedAt - sent
         index,
         event: canonical({ eventId: `e${index}`, sentAt, eventTime: t, occurredAt: t + DAY / 2, skewMs: DAY / 2, flags: ['clock_skew'] })
       })),
-      refused: []
+      refused: [],
+      dropped: []
     })
   })
 })

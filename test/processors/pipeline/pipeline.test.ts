@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { processBatch, processOne, quarantineRows, steps } from '../../../processors/pipeline/pipeline.js'
+import type { BatchContext } from '../../../processors/pipeline/context.js'
+import { correctTime } from '../../../processors/pipeline/correct-time.js'
+import type { CanonicalEvent } from '../../../processors/pipeline/event.js'
+import { identify } from '../../../processors/pipeline/identify.js'
+import { optOutStep } from '../../../processors/pipeline/opt-out.js'
+import { gatewaySteps, processBatch, processOne, quarantineRows, steps, type Step } from '../../../processors/pipeline/pipeline.js'
+import { validate } from '../../../processors/pipeline/validate.js'
 import { canonical, context, DAY, EVENT_TIME, EVENT_TIME_ISO, HOUR, RECEIVED_AT, smallPlan } from './fixtures.js'
 
 const ctx = context()
@@ -8,6 +14,22 @@ const rejection = (code: string, path: string, message: string) => ({ ok: false,
 describe('steps', () => {
   it('runs validate, identify and correctTime after normalize, in that order', () => {
     expect(steps.map(([name]) => name)).toEqual(['validate', 'identify', 'correctTime'])
+  })
+})
+
+describe('gatewaySteps', () => {
+  it('runs validate, identify, optOut, privacy, correctTime and flag, in that order, with the steps it is given', () => {
+    const optOut: Step = (event) => ({ ok: true, event })
+    const privacy: Step = (event) => ({ ok: true, event })
+    const flag: Step = (event) => ({ ok: true, event })
+    expect(gatewaySteps({ optOut, privacy, flag })).toEqual([
+      ['validate', validate],
+      ['identify', identify],
+      ['optOut', optOut],
+      ['privacy', privacy],
+      ['correctTime', correctTime],
+      ['flag', flag]
+    ])
   })
 })
 
@@ -125,12 +147,13 @@ describe('processBatch', () => {
         { index: 4, eventId: null, eventName: 'ping', rejection: { code: 'bad_event_id', path: '/event_id', message: 'event_id must be a string of 1 to 128 characters' } },
         { index: 5, eventId: ('long-' + 'x'.repeat(200)).slice(0, 128), eventName: 'ping', rejection: { code: 'bad_event_id', path: '/event_id', message: 'event_id must be a string of 1 to 128 characters' } },
         { index: 6, eventId: 'c', eventName: null, rejection: { code: 'type_mismatch', path: '/event_name', message: 'event_name must be a string' } }
-      ]
+      ],
+      dropped: []
     })
   })
 
   it('returns empty lists for an empty batch', () => {
-    expect(processBatch([], bctx)).toEqual({ accepted: [], refused: [] })
+    expect(processBatch([], bctx)).toEqual({ accepted: [], refused: [], dropped: [] })
   })
 
   it('does not let one bad event affect the others', () => {
@@ -143,7 +166,8 @@ describe('processBatch', () => {
   it('turns refused events into quarantine rows holding the raw payload', () => {
     const { refused } = processBatch(raws, bctx)
     const row = (index: number, eventId: string | null, eventName: string | null, code: string, path: string, message: string) => ({
-      appId: 'app-1', receivedAt: RECEIVED_AT, source: 'http', eventId, eventName, code, path, message, payload: raws[index]
+      appId: 'app-1', receivedAt: RECEIVED_AT, source: 'http', eventId, eventName, code, path, message, payload: raws[index],
+      sentAt: null, schemaVersion: 'v1.0'
     })
     expect(quarantineRows(raws, refused, bctx)).toEqual([
       row(1, 'b', 'mystery', 'unplanned_event', '/event_name', 'mystery is not in the tracking plan'),
@@ -154,13 +178,122 @@ describe('processBatch', () => {
     ])
   })
 
-  it('keeps a null payload as null and takes the source from the context', () => {
-    const mqtt = context({ plan, source: 'mqtt', appId: 'devices' })
+  it('keeps a null payload as null and takes the source, sentAt and schemaVersion from the context', () => {
+    const sentAt = RECEIVED_AT - 5000
+    const mqtt = context({ plan, source: 'mqtt', appId: 'devices', sentAt, schemaVersion: null })
     const raw = [null]
     expect(quarantineRows(raw, processBatch(raw, mqtt).refused, mqtt)).toEqual([{
       appId: 'devices', receivedAt: RECEIVED_AT, source: 'mqtt', eventId: null, eventName: null,
-      code: 'not_an_object', path: '', message: 'an event must be a JSON object', payload: null
+      code: 'not_an_object', path: '', message: 'an event must be a JSON object', payload: null,
+      sentAt, schemaVersion: null
     }])
+  })
+
+  it('passes each payload through the mask before it becomes a quarantine row', () => {
+    const input: unknown[] = [{ event_id: 'm1', event_name: 'mystery', event_time: EVENT_TIME, phone: '13800138000' }, null]
+    const { refused } = processBatch(input, bctx)
+    const seen: unknown[] = []
+    const mask = (raw: unknown): unknown => { seen.push(raw); return { masked: raw === null ? 'null' : 'object' } }
+    expect(quarantineRows(input, refused, bctx, mask)).toEqual([
+      {
+        appId: 'app-1', receivedAt: RECEIVED_AT, source: 'http', eventId: 'm1', eventName: 'mystery', code: 'unplanned_event',
+        path: '/event_name', message: 'mystery is not in the tracking plan', payload: { masked: 'object' }, sentAt: null, schemaVersion: 'v1.0'
+      },
+      {
+        appId: 'app-1', receivedAt: RECEIVED_AT, source: 'http', eventId: null, eventName: null, code: 'not_an_object',
+        path: '', message: 'an event must be a JSON object', payload: { masked: 'null' }, sentAt: null, schemaVersion: 'v1.0'
+      }
+    ])
+    expect(seen).toEqual(input)
+  })
+
+  it('refuses a pre-rejected index with the given rejection, without running the steps on it', () => {
+    const seen: string[] = []
+    const spy: Step = (event) => { seen.push(event.eventId); return { ok: true, event } }
+    const input = [
+      { event_id: 'p0', event_name: 'ping', event_time: EVENT_TIME },
+      { event_id: 'p1', event_name: 'ping', event_time: EVENT_TIME }
+    ]
+    const shape = { code: 'bad_shape', path: '/device', message: 'device must be an object' }
+    expect(processBatch(input, bctx, { steps: [['spy', spy]], preRejected: new Map([[0, shape]]) })).toEqual({
+      accepted: [{ index: 1, event: canonical({ eventId: 'p1' }) }],
+      refused: [{ index: 0, eventId: 'p0', eventName: 'ping', rejection: shape }],
+      dropped: []
+    })
+    expect(seen).toEqual(['p1'])
+  })
+
+  it('puts ctx.extraFlags first in the flags of every accepted event', () => {
+    const flagged = context({ plan: smallPlan('accept'), extraFlags: ['schema_version_unknown'] })
+    const input = [
+      { event_id: 'x1', event_name: 'ping', event_time: EVENT_TIME },
+      { event_id: 'x2', event_name: 'mystery', event_time: EVENT_TIME },
+      { event_id: 'x3', event_name: 'ping', event_time: EVENT_TIME }
+    ]
+    expect(processBatch(input, flagged)).toEqual({
+      accepted: [
+        { index: 0, event: canonical({ eventId: 'x1', flags: ['schema_version_unknown'] }) },
+        { index: 1, event: canonical({ eventId: 'x2', eventName: 'mystery', flags: ['schema_version_unknown', 'unplanned'] }) },
+        { index: 2, event: canonical({ eventId: 'x3', flags: ['schema_version_unknown'] }) }
+      ],
+      refused: [],
+      dropped: []
+    })
+    expect(flagged.extraFlags).toEqual(['schema_version_unknown'])
+  })
+})
+
+describe('processBatch with gatewaySteps: opt-out', () => {
+  const plan = smallPlan('reject')
+  const bctx = context({ plan })
+  const pass: Step = (event) => ({ ok: true, event })
+
+  function optedOut(...users: string[]) {
+    const asked: Array<[string, string]> = []
+    const has = (appId: string, userId: string): boolean => { asked.push([appId, userId]); return appId === 'app-1' && users.includes(userId) }
+    return { has, asked }
+  }
+
+  it('drops an opted-out user\'s event into dropped (drop: true), not refused, and keeps the others', () => {
+    const optOuts = optedOut('u-out')
+    const list = gatewaySteps({ optOut: optOutStep(optOuts), privacy: pass, flag: pass })
+    const input = [
+      { event_id: 'o1', event_name: 'ping', event_time: EVENT_TIME, user_id: 'u-out' },
+      { event_id: 'o2', event_name: 'ping', event_time: EVENT_TIME, user_id: 'u-in' },
+      { event_id: 'o3', event_name: 'ping', event_time: EVENT_TIME }
+    ]
+    const batch = processBatch(input, bctx, { steps: list })
+    expect(batch).toEqual({
+      accepted: [
+        { index: 1, event: canonical({ eventId: 'o2', userId: 'u-in' }) },
+        { index: 2, event: canonical({ eventId: 'o3' }) }
+      ],
+      refused: [],
+      dropped: [{
+        index: 0, eventId: 'o1', eventName: 'ping',
+        rejection: { code: 'opted_out', path: '/user_id', message: 'the user opted out: the event is dropped, not stored', drop: true }
+      }]
+    })
+    expect(optOuts.asked).toEqual([['app-1', 'u-out'], ['app-1', 'u-in']])
+    expect(quarantineRows(input, batch.refused, bctx)).toEqual([])
+  })
+
+  it('checks the opt-out on the raw user id, before privacy rewrites it', () => {
+    const optOuts = optedOut('u-out')
+    const hash: Step = (event: CanonicalEvent, _ctx: BatchContext) => ({ ok: true, event: { ...event, userId: event.userId === null ? null : `h:${event.userId}` } })
+    const input = [
+      { event_id: 'h1', event_name: 'ping', event_time: EVENT_TIME, user_id: 'u-out' },
+      { event_id: 'h2', event_name: 'ping', event_time: EVENT_TIME, user_id: 'u-in' }
+    ]
+    const batch = processBatch(input, bctx, { steps: gatewaySteps({ optOut: optOutStep(optOuts), privacy: hash, flag: pass }) })
+    expect(batch).toEqual({
+      accepted: [{ index: 1, event: canonical({ eventId: 'h2', userId: 'h:u-in' }) }],
+      refused: [],
+      dropped: [{
+        index: 0, eventId: 'h1', eventName: 'ping',
+        rejection: { code: 'opted_out', path: '/user_id', message: 'the user opted out: the event is dropped, not stored', drop: true }
+      }]
+    })
   })
 
   it('returns no quarantine rows when nothing was refused', () => {

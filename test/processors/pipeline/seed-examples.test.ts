@@ -138,7 +138,8 @@ describe('seed 001 (billiards) examples against the shipped plan', () => {
           })
         }
       ],
-      refused: []
+      refused: [],
+      dropped: []
     })
   })
 })

@@ -199,9 +199,16 @@ describe('compilePlan: malformed plans', () => {
     expect(thrown(() => compilePlan(doc)).message).toMatch(/^The tracking plan is invalid: plan: event qr_scan: schema is invalid: /)
   })
 
-  it('names the event whose property spec is empty', () => {
+  it('names the event and property whose property spec is empty', () => {
     const doc = { version: '1', unplanned: 'reject', events: { billing_frozen: { properties: { amount: null } } } }
-    expect(shapeOf(thrown(() => compilePlan(doc)))).toEqual(planError('plan: event billing_frozen: Cannot convert undefined or null to object'))
+    expect(shapeOf(thrown(() => compilePlan(doc)))).toEqual(planError('plan: event billing_frozen.amount: must be a mapping (a JSON-schema fragment)'))
+  })
+
+  it('reports the compile errors of every event together, each cause kept', () => {
+    const doc = { version: '1', unplanned: 'reject', events: { a: { properties: { x: { type: 'strin' } } }, b: { properties: { y: { type: 'string', maxlength: 3 } } } } }
+    const err = thrown(() => compilePlan(doc))
+    expect(err.message).toMatch(/^The tracking plan is invalid: plan: event a: schema is invalid: .*; event b: strict mode: unknown keyword: "maxlength"$/)
+    expect((err.cause as AggregateError).errors).toHaveLength(2)
   })
 
   it('names the event whose keyword lacks the type it applies to (ajv strictTypes)', () => {
@@ -215,7 +222,7 @@ describe('compilePlan: well-formed plans', () => {
   it('reads the version as text and an empty event as one without properties', () => {
     const plan = compilePlan({ version: 3, unplanned: 'accept', events: { ping: null } })
     expect({ version: plan.version, unplanned: plan.unplanned, ping: { ...plan.events.get('ping'), validate: undefined } })
-      .toEqual({ version: '3', unplanned: 'accept', ping: { name: 'ping', idempotencyKey: undefined, canonical: [], declared: new Set(), validate: undefined } })
+      .toEqual({ version: '3', unplanned: 'accept', ping: { name: 'ping', idempotencyKey: undefined, canonical: [], declared: new Set(), privacy: new Map(), validate: undefined } })
     expect(plan.events.get('ping')?.validate({ anything: 1 })).toBe(true)
   })
 

@@ -26,7 +26,7 @@ describe.each(backends)('event store contract on %s', (_name, open) => {
   it('applies migrations once and records them', async () => {
     expect(await migrate(db)).toEqual([])
     const res = await db.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version')
-    expect(res.rows).toEqual([{ version: 1, name: 'events' }, { version: 2, name: 'jobs' }])
+    expect(res.rows).toEqual([{ version: 1, name: 'events' }, { version: 2, name: 'jobs' }, { version: 3, name: 'access' }])
   })
 
   it('stores an event with every column as given', async () => {
@@ -78,12 +78,12 @@ describe.each(backends)('event store contract on %s', (_name, open) => {
     await store.write({
       events: [],
       heartbeats: [{ deviceId: 'd1', receivedAt: at, deviceTime: null, storeId: 's1', tableId: 't1', online: 1, latencyMs: 45, batteryLevel: 85, signalStrength: -60, source: 'mqtt' }],
-      quarantine: [{ appId: 'app1', receivedAt: at, source: 'http', eventId: null, eventName: 'qr_scan', code: 'required_missing', path: '/properties/table_code', message: 'table_code is required', payload: { event_name: 'qr_scan' } }]
+      quarantine: [{ appId: 'app1', receivedAt: at, source: 'http', eventId: null, eventName: 'qr_scan', code: 'required_missing', path: '/properties/table_code', message: 'table_code is required', payload: { event_name: 'qr_scan' }, sentAt: at - 5000, schemaVersion: 'v1.0' }]
     })
     const hb = await db.query('SELECT device_id, store_id, table_id, online, latency_ms, battery_level, signal_strength, source FROM heartbeats')
     expect(hb.rows).toEqual([{ device_id: 'd1', store_id: 's1', table_id: 't1', online: 1, latency_ms: 45, battery_level: 85, signal_strength: -60, source: 'mqtt' }])
-    const q = await db.query('SELECT app_id, event_name, code, path, payload FROM quarantine')
-    expect(q.rows).toEqual([{ app_id: 'app1', event_name: 'qr_scan', code: 'required_missing', path: '/properties/table_code', payload: { event_name: 'qr_scan' } }])
+    const q = await db.query<{ sent_at: Date }>('SELECT app_id, event_name, code, path, payload, sent_at, schema_version FROM quarantine')
+    expect(q.rows).toEqual([{ app_id: 'app1', event_name: 'qr_scan', code: 'required_missing', path: '/properties/table_code', payload: { event_name: 'qr_scan' }, sent_at: new Date(at - 5000), schema_version: 'v1.0' }])
   })
 
   it('stores NUL characters and lone surrogates as U+FFFD instead of failing the commit', async () => {
@@ -97,7 +97,7 @@ describe.each(backends)('event store contract on %s', (_name, open) => {
     const now = Date.now()
     const old = now - 100 * DAY
     await store.write({ ...empty, events: [canonical({ eventId: 'old', eventTime: old, occurredAt: old }), canonical({ eventId: 'new' })] })
-    const q = (receivedAt: number, eventId: string) => ({ appId: 'app1', receivedAt, source: 'http' as const, eventId, eventName: 'x', code: 'unplanned_event', path: '/event_name', message: 'm', payload: {} })
+    const q = (receivedAt: number, eventId: string) => ({ appId: 'app1', receivedAt, source: 'http' as const, eventId, eventName: 'x', code: 'unplanned_event', path: '/event_name', message: 'm', payload: {}, sentAt: null, schemaVersion: null })
     await store.write({ ...empty, quarantine: [q(old, 'q-old'), q(now, 'q-new')] })
     const result = await applyRetention(db, { retentionDays: 90, heartbeatRetentionDays: 7 }, now)
     expect(result.keysDeleted).toBe(1)
