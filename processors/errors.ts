@@ -12,11 +12,14 @@ export interface CodedErrorInfo {
 export class PulseGateError extends Error {
   readonly code: string
   readonly statusCode: number
-  constructor(info: CodedErrorInfo, detail?: string, options?: { cause?: unknown }) {
+  /** Extra fields of the HTTP error answer (`limit`, `max`, `path`). */
+  readonly details: Readonly<Record<string, unknown>>
+  constructor(info: CodedErrorInfo, detail?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
     super(detail === undefined ? info.message : `${info.message}: ${detail}`, options)
     this.name = 'PulseGateError'
     this.code = info.code
     this.statusCode = info.statusCode
+    this.details = options?.details ?? {}
   }
 }
 
@@ -28,7 +31,7 @@ export const errors = Object.freeze({
   CONFIG_INVALID: def('PG_ERR_CONFIG_INVALID', 500, 'Invalid configuration'),
   DATA_DIR_LOCKED: def('PG_ERR_DATA_DIR_LOCKED', 500, 'The data directory is in use by another process'),
   PLAN_INVALID: def('PG_ERR_PLAN_INVALID', 500, 'The tracking plan is invalid'),
-  BODY_INVALID: def('PG_ERR_BODY_INVALID', 400, 'The request body is not valid JSON'),
+  BODY_INVALID: def('PG_ERR_BODY_INVALID', 400, 'The request body cannot be read'),
   BATCH_INVALID: def('PG_ERR_BATCH_INVALID', 400, 'The request body is not a batch'),
   BATCH_TOO_LARGE: def('PG_ERR_BATCH_TOO_LARGE', 413, 'The batch is over a limit'),
   OVERLOADED: def('PG_ERR_OVERLOADED', 429, 'The gateway is shedding load; retry after the given delay'),

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { errors, PulseGateError } from '../../processors/errors.js'
 
 const GZIP_MAGIC = [0x1f, 0x8b]
+const EMPTY = Buffer.alloc(0)
 
 /**
  * Inflates a gzip or deflate request body while it is read, stopping at `maxBytes` of output:
@@ -17,18 +18,29 @@ class BodyDecoder extends Transform {
   receivedEncodedLength = 0
   private produced = 0
   private inner: Gunzip | Inflate | null | undefined
+  /** Bytes received before there were two to tell the encoding by. */
+  private head: Buffer = EMPTY
 
   constructor (private readonly encoding: 'gzip' | 'deflate', private readonly maxBytes: number) { super() }
 
   override _transform (chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.receivedEncodedLength += chunk.length
-    if (this.inner === undefined) this.inner = this.decide(chunk)
+    if (this.inner === undefined) {
+      chunk = this.head.length === 0 ? chunk : Buffer.concat([this.head, chunk])
+      if (chunk.length < 2) { this.head = chunk; done(); return }
+      this.head = EMPTY
+      this.inner = this.decide(chunk)
+    }
     if (this.inner === null) { this.emitOut(chunk); done(); return }
     this.inner.write(chunk, () => done())
   }
 
   override _flush (done: TransformCallback): void {
-    if (this.inner === null || this.inner === undefined) { done(); return }
+    if (this.inner === undefined) {
+      this.inner = null
+      if (this.head.length > 0) this.emitOut(this.head)
+    }
+    if (this.inner === null) { done(); return }
     this.inner.once('end', () => done())
     this.inner.end()
   }
@@ -48,7 +60,7 @@ class BodyDecoder extends Transform {
     this.produced += out.length
     if (this.produced > this.maxBytes) {
       this.inner?.destroy()
-      this.destroy(new PulseGateError(errors.BATCH_TOO_LARGE, `the body decompresses to more than max_batch_bytes (${this.maxBytes})`))
+      this.destroy(new PulseGateError(errors.BATCH_TOO_LARGE, `the body decompresses to more than max_batch_bytes (${this.maxBytes})`, { details: { limit: 'max_batch_bytes', max: this.maxBytes } }))
       return
     }
     this.push(out)

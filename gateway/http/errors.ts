@@ -14,7 +14,7 @@ export function handleError(err: FastifyError | PulseGateError, req: FastifyRequ
   if (err instanceof PulseGateError) {
     if (err.statusCode === 429) void reply.header('retry-after', '1')
     if (err.statusCode >= 500) req.log.error({ err }, 'request failed')
-    void reply.code(err.statusCode).send(errorBody(err.code, err.message))
+    void reply.code(err.statusCode).send(errorBody(err.code, err.message, { ...err.details }))
     return
   }
   switch (err.code) {

@@ -11,7 +11,7 @@ export function parseJsonBody(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch (err) {
-    throw new PulseGateError(errors.BODY_INVALID, describe(text) ?? (err as Error).message)
+    throw new PulseGateError(errors.BODY_INVALID, `not valid JSON: ${describe(text) ?? (err as Error).message}`)
   }
 }
 

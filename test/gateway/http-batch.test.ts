@@ -79,7 +79,7 @@ describe('POST /v1/batch', () => {
   it('answers malformed JSON with 400 saying where', async () => {
     const res = await post('{"events": [ {"event_name": }')
     expect(res.statusCode).toBe(400)
-    expect(res.json()).toEqual({ error: { code: 'PG_ERR_BODY_INVALID', message: "The request body is not valid JSON: ValueExpected at line 1, column 29 (offset 28)" } })
+    expect(res.json()).toEqual({ error: { code: 'PG_ERR_BODY_INVALID', message: "The request body cannot be read: not valid JSON: ValueExpected at line 1, column 29 (offset 28)" } })
   })
 
   it('answers a body that is not a batch with 400', async () => {

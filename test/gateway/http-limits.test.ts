@@ -50,7 +50,7 @@ describe('bodies and limits', () => {
     expect(packed.length).toBeLessThan(4096)
     const res = await post(packed, { 'content-encoding': 'gzip' })
     expect(res.statusCode).toBe(413)
-    expect(res.json()).toEqual({ error: { code: 'PG_ERR_BATCH_TOO_LARGE', message: 'The batch is over a limit: the body decompresses to more than max_batch_bytes (4096)' } })
+    expect(res.json()).toEqual({ error: { code: 'PG_ERR_BATCH_TOO_LARGE', message: 'The batch is over a limit: the body decompresses to more than max_batch_bytes (4096)', limit: 'max_batch_bytes', max: 4096 } })
   })
 
   it('answers 413 naming the limit: events per batch and bytes per batch', async () => {
@@ -65,7 +65,7 @@ describe('bodies and limits', () => {
   it('answers malformed JSON with where it broke', async () => {
     const res = await post('{"events": [ {"event_name": "page_view",, } ]}')
     expect(res.statusCode).toBe(400)
-    expect(res.json()).toEqual({ error: { code: 'PG_ERR_BODY_INVALID', message: 'The request body is not valid JSON: PropertyNameExpected at line 1, column 41 (offset 40)' } })
+    expect(res.json()).toEqual({ error: { code: 'PG_ERR_BODY_INVALID', message: 'The request body cannot be read: not valid JSON: PropertyNameExpected at line 1, column 41 (offset 40)' } })
   })
 
   it('sheds with 429 before reading bodies once the in-flight budget is spent, and releases it after', async () => {

@@ -1,39 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openPglite } from '../../processors/db/pglite.js'
+import { createKey, startGatewayProcess, type GatewayProc } from '../support/gateway-process.js'
 import { freePort } from '../support/services.js'
 
-const BIN = join(import.meta.dirname, '..', '..', 'dist', 'bin', 'pulsegate.js')
 const T = '2026-11-22T01:00:00.000Z'
 
-interface Proc { child: ChildProcess; httpUrl: string; exited: Promise<number | null> }
+/** Both processes of a test share one data directory, so one key works for both. */
+const startProcess = (dataDir: string, httpPort: number, mqttPort: number): Promise<GatewayProc> =>
+  startGatewayProcess({ PULSEGATE_DATA_DIR: dataDir, PULSEGATE_HTTP_PORT: String(httpPort), PULSEGATE_MQTT_PORT: String(mqttPort) })
 
-/** Starts the built CLI as a user would, and waits for its banner. */
-async function startProcess(dataDir: string, httpPort: number, mqttPort: number): Promise<Proc> {
-  const child = spawn(process.execPath, [BIN, 'start'], {
-    env: { ...process.env, PULSEGATE_DATA_DIR: dataDir, PULSEGATE_HTTP_PORT: String(httpPort), PULSEGATE_MQTT_PORT: String(mqttPort), PULSEGATE_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  let output = ''
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString()
-      if (output.includes('PulseGate is running')) resolve()
-    }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', onData)
-    void exited.then((code) => reject(new Error(`gateway exited with ${code}: ${output}`)))
-  })
-  return { child, httpUrl: `http://127.0.0.1:${httpPort}`, exited }
-}
-
-async function send(url: string, events: unknown[]): Promise<{ status: number; ids: string[] }> {
+async function send(url: string, key: string, events: unknown[]): Promise<{ status: number; ids: string[] }> {
   try {
-    const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) })
+    const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ events }) })
     if (res.status !== 200) return { status: res.status, ids: [] }
     const body = await res.json() as { results: Array<{ event_id: string; status: string }> }
     return { status: 200, ids: body.results.filter((r) => r.status === 'accepted').map((r) => r.event_id) }
@@ -43,7 +24,7 @@ async function send(url: string, events: unknown[]): Promise<{ status: number; i
 }
 
 describe('graceful shutdown', () => {
-  const procs: Proc[] = []
+  const procs: GatewayProc[] = []
   afterEach(() => { for (const p of procs) p.child.kill('SIGKILL') })
 
   it('stores every acknowledged event exactly once across SIGTERM and restart', async () => {
@@ -51,6 +32,7 @@ describe('graceful shutdown', () => {
     const [httpPort, mqttPort] = [await freePort(), await freePort()]
     const first = await startProcess(dataDir, httpPort, mqttPort)
     procs.push(first)
+    const key = await createKey(first.httpUrl, 'write')
     // 16 clients sending batches back to back; SIGTERM lands while many are in flight.
     let n = 0
     const acknowledged: string[] = []
@@ -58,7 +40,7 @@ describe('graceful shutdown', () => {
     const clients = Array.from({ length: 16 }, async () => {
       while (!stop) {
         const events = Array.from({ length: 20 }, () => ({ event_id: `ev-${n++}`, event_name: 'page_view', event_time: T, user_id: 'u1' }))
-        const res = await send(first.httpUrl, events)
+        const res = await send(first.httpUrl, key, events)
         acknowledged.push(...res.ids)
         if (res.status !== 200) break
       }
@@ -73,7 +55,7 @@ describe('graceful shutdown', () => {
     const second = await startProcess(dataDir, httpPort, mqttPort)
     procs.push(second)
     // The acknowledged events are there after the restart; sending them all again stores nothing new.
-    const again = await send(second.httpUrl, [{ event_id: acknowledged[0], event_name: 'page_view', event_time: T, user_id: 'u1' }])
+    const again = await send(second.httpUrl, key, [{ event_id: acknowledged[0], event_name: 'page_view', event_time: T, user_id: 'u1' }])
     expect(again).toEqual({ status: 200, ids: [] })
     second.child.kill('SIGTERM')
     expect(await second.exited).toBe(0)
