@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../gateway/config/load.js'
-import { startGateway } from '../gateway/listen.js'
+import { startGateway, type RunningGateway } from '../gateway/listen.js'
 import { PulseGateError } from '../processors/errors.js'
 import { keysCommand } from './commands/keys.js'
 import { planLint } from './commands/plan-lint.js'
@@ -21,6 +21,9 @@ file named by PULSEGATE_CONFIG; see the README's configuration table.`
 async function start(): Promise<void> {
   const config = loadConfig()
   const running = await startGateway(config)
+  // Handlers before the banner: whoever waits for the banner may signal at once (a supervisor,
+  // a test), and a SIGTERM before they exist would kill the process without a drain.
+  handleSignals(running)
   const store = config.databaseUrl === undefined ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'
   process.stdout.write([
     '',
@@ -33,15 +36,31 @@ async function start(): Promise<void> {
     'Press Ctrl-C to stop.',
     ''
   ].join('\n') + '\n')
+}
+
+/**
+ * SIGTERM and SIGINT start the ordered shutdown. Listeners stay installed: with none left, a
+ * second SIGTERM during the drain would kill the process mid-commit (the default action). A
+ * second Ctrl-C is a person asking to quit now.
+ */
+function handleSignals(running: RunningGateway): void {
+  let stopping = false
   const onSignal = (signal: string): void => {
-    running.gateway.services.log.info({ signal }, 'signal received')
+    const log = running.gateway.services.log
+    if (stopping) {
+      log.warn({ signal }, signal === 'SIGINT' ? 'second interrupt: exiting without finishing the drain' : 'already stopping')
+      if (signal === 'SIGINT') process.exit(130)
+      return
+    }
+    stopping = true
+    log.info({ signal }, 'signal received')
     running.stop().then(() => process.exit(0), (err: unknown) => {
       process.stderr.write(`pulsegate: shutdown failed: ${(err as Error).message}\n`)
       process.exit(1)
     })
   }
-  process.once('SIGTERM', onSignal)
-  process.once('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
 }
 
 /** The generated admin key is shown here once and never again (only its digest is stored). */

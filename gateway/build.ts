@@ -100,7 +100,7 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
     maskForQuarantine: (raw) => maskRawPayload(raw, plans.latest, privacyKey),
     limits: { maxEventBytes: config.maxEventBytes, skewThresholdMs: config.skewThresholdMs, lateAfterMs: config.lateAfterMs, retentionMs: config.retentionDays * DAY_MS },
     counters: createMemoryCounters(config.timeZone),
-    devices: createDeviceIngest({ intake, presence, metrics, log, defaultIntervalMs: config.heartbeatIntervalS * 1000 })
+    devices: createDeviceIngest({ intake, presence, metrics, log, defaultIntervalMs: config.heartbeatIntervalS * 1000, latencyAnomalyMs: config.latencyAnomalyMs })
   })
   const jobs = createJobs(db, log, config, metrics)
   for (const job of maintenanceJobs(db, retention)) jobs.register(job)

@@ -16,17 +16,20 @@ declare module 'fastify' {
 const ALLOWED: Record<KeyKind, readonly KeyKind[]> = { write: ['write'], read: ['read', 'admin'], admin: ['admin'] }
 
 /**
- * The key of a request: `Authorization: Bearer <key>`, HTTP Basic with the key as user name
- * (how Segment's libraries send a write key), or a `key` query parameter for clients that
- * cannot set headers (SPEC §4). A `write_key` body field is read later, once the body is parsed.
+ * The key of a request: `Authorization: Bearer <key>`; for write keys also HTTP Basic with the
+ * key as user name (how Segment's libraries send a write key), the `/k/{key}/…` path prefix, or
+ * a `key` query parameter for clients that cannot set headers (SPEC §4). A `write_key` body
+ * field is read later, once the body is parsed.
  */
-export function presentedKey(req: FastifyRequest): string | undefined {
+export function presentedKey(req: FastifyRequest, access: KeyKind): string | undefined {
   const auth = req.headers.authorization
-  if (auth !== undefined) {
-    const [scheme, value = ''] = auth.split(' ', 2)
-    if (scheme?.toLowerCase() === 'bearer') return value.trim()
-    if (scheme?.toLowerCase() === 'basic') return Buffer.from(value, 'base64').toString('utf8').split(':', 1)[0]
-  }
+  const [scheme = '', value = ''] = auth?.split(' ', 2) ?? []
+  if (scheme.toLowerCase() === 'bearer') return value.trim()
+  // Read and admin keys only as Bearer: they open more than one app's data, and a URL ends up in logs.
+  if (access !== 'write') return undefined
+  if (scheme.toLowerCase() === 'basic') return Buffer.from(value, 'base64').toString('utf8').split(':', 1)[0]
+  const inPath = (req.params as Record<string, unknown> | undefined)?.key
+  if (typeof inPath === 'string') return inPath
   const q = (req.query as Record<string, unknown> | undefined)?.key
   return typeof q === 'string' ? q : undefined
 }
@@ -40,7 +43,7 @@ export function registerAccess(app: FastifyInstance, keys: KeyRing): void {
   app.addHook('onRequest', async (req, reply) => {
     const access = req.routeOptions.config.access ?? 'public'
     if (access === 'public') return
-    const secret = presentedKey(req)
+    const secret = presentedKey(req, access)
     if (secret === undefined && access === 'write') return // maybe in the body
     if (!await admit(req, reply, keys, access, secret)) return reply
   })
@@ -57,7 +60,7 @@ export function registerAccess(app: FastifyInstance, keys: KeyRing): void {
 /** Sets `req.apiKey`, or answers 401/403 and returns false (fastify: an async hook that replied returns the reply). */
 async function admit(req: FastifyRequest, reply: FastifyReply, keys: KeyRing, access: KeyKind, secret: string | undefined): Promise<boolean> {
   if (secret === undefined || secret === '') {
-    return deny(reply, 401, errors.UNAUTHENTICATED.code, `this route needs a ${access} key: Authorization: Bearer <key>${access === 'write' ? ', a key query parameter or a write_key body field' : ''}`)
+    return deny(reply, 401, errors.UNAUTHENTICATED.code, `this route needs a ${access} key: Authorization: Bearer <key>${access === 'write' ? ', a /k/<key>/ path prefix, a key query parameter or a write_key body field' : ''}`)
   }
   const key = await keys.authenticate(secret)
   if (key === null) return deny(reply, 401, errors.UNAUTHENTICATED.code, 'the key is unknown or revoked')

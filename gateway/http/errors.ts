@@ -13,6 +13,8 @@ export function errorBody(code: string, message: string, extra: Record<string, u
 export function handleError(err: FastifyError | PulseGateError, req: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof PulseGateError) {
     if (err.statusCode === 429) void reply.header('retry-after', '1')
+    // The rate limit answers before the body is read: close rather than drain it.
+    if (err.code === errors.RATE_LIMITED.code) void reply.header('connection', 'close')
     if (err.statusCode >= 500) req.log.error({ err }, 'request failed')
     void reply.code(err.statusCode).send(errorBody(err.code, err.message, { ...err.details }))
     return

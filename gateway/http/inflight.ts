@@ -35,7 +35,8 @@ export function registerInflightLimit(app: FastifyInstance, opts: InflightOption
     const size = plain && Number.isFinite(declared) ? Math.min(declared, opts.maxBodyBytes) : opts.maxBodyBytes
     if (reserved + size > opts.maxBytes && reserved > 0) {
       opts.metrics.shed.inc({ reason: 'inflight_bytes' })
-      void reply.header('retry-after', '1').code(429)
+      // Connection: close, so the unread body is not drained (read and thrown away) to reuse the socket.
+      void reply.header('retry-after', '1').header('connection', 'close').code(429)
         .send(errorBody(errors.OVERLOADED.code, `${errors.OVERLOADED.message}: request bodies in flight are over http_max_inflight_bytes (${opts.maxBytes})`, { limit: 'http_max_inflight_bytes' }))
       return reply
     }

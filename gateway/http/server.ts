@@ -32,6 +32,8 @@ export async function buildHttp(svc: GatewayServices): Promise<FastifyInstance> 
     bodyLimit: svc.config.maxBatchBytes,
     // Requests are measured by a histogram; a log line each would cost more than the request.
     logController: new LogController({ disableRequestLogging: true }),
+    // A misspelt filter must be refused, not silently dropped (a replay would take everything).
+    ajv: { customOptions: { removeAdditional: false } },
     return503OnClosing: true
   })
   // Our own JSON parser so a malformed body is answered with where it broke (JSON.parse's
@@ -60,10 +62,10 @@ export async function buildHttp(svc: GatewayServices): Promise<FastifyInstance> 
 }
 
 /**
- * Order matters. Keys are checked first (a wrong key costs no body read), then the in-flight
- * budget is reserved, then the body is decompressed: fastify's body limit counts the
- * decompressed bytes, so a gzip bomb stops at `max_batch_bytes`. The per-key rate limit runs
- * once the key is known (preHandler).
+ * Order matters. Keys are checked first (a wrong key costs no body read), then the per-key rate
+ * limit and the in-flight budget, both before a byte of the body is read; then the body is
+ * decompressed: fastify's body limit counts the decompressed bytes, so a gzip bomb stops at
+ * `max_batch_bytes`.
  */
 async function registerPlugins(app: FastifyInstance, svc: GatewayServices): Promise<void> {
   const { config } = svc
@@ -81,7 +83,9 @@ async function registerPlugins(app: FastifyInstance, svc: GatewayServices): Prom
   if (config.rateLimitPerKey > 0) {
     await app.register(rateLimit, {
       global: false,
-      hook: 'preHandler',
+      // Before the body is read: a key in a header, the path or the query is already known; a
+      // client that sends its key only in the body (sendBeacon) is limited by its address.
+      hook: 'onRequest',
       max: config.rateLimitPerKey,
       timeWindow: 1000,
       keyGenerator: (req) => req.apiKey?.id ?? req.ip,

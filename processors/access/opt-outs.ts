@@ -6,8 +6,8 @@ export interface OptOut { appId: string; userId: string; createdAt: string }
 export interface OptOuts {
   /** Whether this user of this app opted out; a set lookup, on every event. */
   has(appId: string, userId: string): boolean
-  /** Adds users; returns how many were new. */
-  add(appId: string, userIds: readonly string[], actor: string): Promise<number>
+  /** Adds users (a repeated id counts once); says how many were new and how many already listed. */
+  add(appId: string, userIds: readonly string[], actor: string): Promise<{ added: number; already: number }>
   remove(appId: string, userId: string, actor: string): Promise<boolean>
   list(appId: string | null, limit: number, afterUserId?: string): Promise<OptOut[]>
   /** Reloads the set from the store (other replicas' changes); runs on a timer. */
@@ -34,14 +34,15 @@ export async function createOptOuts(db: Db, opts: { refreshMs?: number; onError?
   return {
     has: (appId, userId) => set.has(member(appId, userId)),
     async add(appId, userIds, actor) {
+      const unique = [...new Set(userIds)]
       const added = await db.transaction(async (tx) => {
         const { rowCount } = await tx.query(
-          'INSERT INTO opt_outs (app_id, user_id) SELECT $1, u FROM unnest($2::text[]) AS u ON CONFLICT DO NOTHING', [appId, [...userIds]])
-        await audit(tx, { actor, action: 'opt_out.add', target: appId, details: { users: userIds.length, added: rowCount } })
+          'INSERT INTO opt_outs (app_id, user_id) SELECT $1, u FROM unnest($2::text[]) AS u ON CONFLICT DO NOTHING', [appId, unique])
+        await audit(tx, { actor, action: 'opt_out.add', target: appId, details: { users: unique.length, added: rowCount } })
         return rowCount
       })
-      for (const u of userIds) set.add(member(appId, u))
-      return added
+      for (const u of unique) set.add(member(appId, u))
+      return { added, already: unique.length - added }
     },
     async remove(appId, userId, actor) {
       const removed = await db.transaction(async (tx) => {

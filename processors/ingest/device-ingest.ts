@@ -4,6 +4,7 @@ import { bump, emptyTally, recordTally, refusedTally, type Metrics, type Tally }
 import type { HeartbeatRow, QuarantineRow, Rejection } from '../pipeline/event.js'
 import type { Presence } from '../presence/presence.js'
 import { DEVICES_APP } from '../presence/transition-events.js'
+import { isLatencyAnomaly } from '../flags/flag-step.js'
 import { HeartbeatCoalescer } from './coalesce.js'
 import { heartbeatRow, parseHeartbeat, type Heartbeat } from './heartbeat.js'
 
@@ -14,6 +15,8 @@ export interface DeviceIngestDeps {
   log: Logger
   /** Interval of devices that do not say theirs. */
   defaultIntervalMs: number
+  /** Reported latency above which a heartbeat counts as a `latency_anomaly`. */
+  latencyAnomalyMs: number
   now?: () => number
 }
 
@@ -73,6 +76,9 @@ export function createDeviceIngest(deps: DeviceIngestDeps): DeviceIngest {
         throw err
       }
       beat(deviceId, parsed.heartbeat, receivedAt)
+      // MQTT heartbeats live in their own table, without flags: the anomaly is counted here
+      // (HTTP `heartbeat_receive` events are flagged and counted by the flag step).
+      if (isLatencyAnomaly(parsed.heartbeat.latency_ms, deps.latencyAnomalyMs)) deps.metrics.anomalies.inc({ type: 'latency_anomaly' })
     }
   }
 }

@@ -24,7 +24,7 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
     },
     stdio: ['ignore', 'pipe', 'pipe']
   })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => { if (signal !== null) output += `\nkilled by ${signal}`; resolve(code) }))
   let output = ''
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {

@@ -18,8 +18,7 @@ export function adminOptOutRoutes(app: FastifyInstance, svc: GatewayServices): v
       }
     }
   }, async (req) => {
-    const added = await svc.optOuts.add(req.body.app_id, req.body.user_ids, actorOf(req.apiKey))
-    return { added, already: req.body.user_ids.length - added }
+    return svc.optOuts.add(req.body.app_id, req.body.user_ids, actorOf(req.apiKey))
   })
   app.get<{ Querystring: { app_id?: string; after?: string; limit?: number } }>('/v1/admin/opt-outs', {
     config,
@@ -29,7 +28,11 @@ export function adminOptOutRoutes(app: FastifyInstance, svc: GatewayServices): v
         properties: { app_id: ID, after: ID, limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 1000 } }
       }
     }
-  }, async (req) => {
+  }, async (req, reply) => {
+    // Pages are ordered by (app, user): a cursor of user ids pages within one app.
+    if (req.query.after !== undefined && req.query.app_id === undefined) {
+      return reply.code(400).send(errorBody(errors.REQUEST.code, 'after pages within one app: give app_id with it', { path: '/after' }))
+    }
     const items = await svc.optOuts.list(req.query.app_id ?? null, req.query.limit ?? 1000, req.query.after)
     return { opt_outs: items.map((o) => ({ app_id: o.appId, user_id: o.userId, created_at: o.createdAt })) }
   })

@@ -12,12 +12,12 @@ export function healthRoutes(app: FastifyInstance, svc: GatewayServices): void {
       return { ok: false, kind: svc.db.kind, latency_ms: Math.round(performance.now() - started), error: (err as Error).message }
     }
   }
-  app.get('/health', async (_req, reply) => {
+  app.get('/health', { config: { access: 'public' } }, async (_req, reply) => {
     const db = await database()
     const body = { status: db.ok ? 'ok' : 'degraded', uptime_s: Math.round(process.uptime()), intake_queue_rows: svc.intake.depth(), database: db }
     return reply.code(db.ok ? 200 : 503).send(body)
   })
-  app.get('/health/database', async (_req, reply) => {
+  app.get('/health/database', { config: { access: 'public' } }, async (_req, reply) => {
     const db = await database()
     return reply.code(db.ok ? 200 : 503).send(db)
   })

@@ -26,9 +26,16 @@ export const INGEST_ROUTES: ReadonlyArray<readonly [string, Shape]> = [
   ['/api/report/batch', reportBatch]
 ]
 
+/**
+ * Each route is served twice: as the seeds' clients call it, and under `/k/{key}/`, for the
+ * clients whose one setting is a base URL (the escort SDK's `apiUrl`): pointing that at
+ * `https://gateway/k/<write key>` authenticates them without changing a line of their code.
+ */
 export function ingestRoutes(app: FastifyInstance, svc: GatewayServices): void {
   for (const [url, shape] of INGEST_ROUTES) {
-    app.post(url, { config: { access: 'write', rateLimit: {} } }, (req, reply) => ingest(svc, shape, req, reply))
+    for (const path of [url, `/k/:key${url}`]) {
+      app.post(path, { config: { access: 'write', rateLimit: {} } }, (req, reply) => ingest(svc, shape, req, reply))
+    }
   }
 }
 

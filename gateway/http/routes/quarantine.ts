@@ -48,7 +48,7 @@ export function quarantineRoutes(app: FastifyInstance, svc: GatewayServices): vo
       }
     }
   }, async (req, reply) => {
-    const body = req.body ?? {}
+    const body = req.body
     const filter = toFilter(body, null, body.limit ?? 1000)
     if (typeof filter === 'string') return reply.code(400).send(errorBody(errors.REQUEST.code, filter))
     return svc.replay({ ...filter, ids: body.ids }, actorOf(req.apiKey))
