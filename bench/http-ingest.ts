@@ -13,10 +13,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { createDatabase, startPostgres } from '../test/support/services.js'
 import { startCommitMeter } from './lib/commit-stats.js'
-import { compareRows, copyChunks, copyRows, type CopyChunk } from './lib/copy-baseline.js'
+import { BENCH_APP, compareRows, copyChunks, copyRows, type CopyChunk } from './lib/copy-baseline.js'
 import { fmtCpu, postmasterPid, single, startCpuMeter, withChildren, type CpuGroups } from './lib/cpu.js'
 import { makeBatches } from './lib/events.js'
-import { ensureBuilt, startGatewayProcess, type GatewayProcess } from './lib/gateway-process.js'
+import { ensureBuilt, startGatewayProcess, writeKeyUrl, type GatewayProcess } from './lib/gateway-process.js'
 import { postBatches, type HttpLoadResult } from './lib/http-load.js'
 import { machineInfo } from './lib/machine.js'
 import { envInt, isMain, log, runMain } from './lib/main.js'
@@ -54,6 +54,8 @@ interface Setup {
   gatewayUrl: string
   copyUrl: string
   gateway: GatewayProcess
+  /** Where batches go: the gateway's base URL with a write key of BENCH_APP in the path. */
+  ingestUrl: string
   /** CPU of the parties: the gateway, PostgreSQL (postmaster and backends), this process (load generator / COPY client). */
   cpu: { gateway: CpuGroups; copy: CpuGroups }
   stop(): Promise<void>
@@ -78,7 +80,8 @@ async function setUp(opts: HttpIngestOptions): Promise<Setup> {
     }
     const postgres = withChildren(postmasterPid(pg.dataDir))
     const cpu = { gateway: { gateway: single(gateway.pid), postgres, load: single(process.pid) }, copy: { postgres, client: single(process.pid) } }
-    return { gatewayUrl, copyUrl, gateway, cpu, stop }
+    const ingestUrl = await writeKeyUrl(gateway.httpUrl, BENCH_APP)
+    return { gatewayUrl, copyUrl, gateway, ingestUrl, cpu, stop }
   } catch (err) {
     await pg.stop()
     throw err
@@ -87,7 +90,7 @@ async function setUp(opts: HttpIngestOptions): Promise<Setup> {
 
 /** JIT, connection pools and plan caches warm on both sides before the first measured round. */
 async function warmUp(s: Setup, opts: HttpIngestOptions, columns: string[], chunks: CopyChunk[], bodies: string[]): Promise<void> {
-  await postBatches(s.gateway.httpUrl, bodies.slice(0, WARMUP_BATCHES), opts.connections, Date.now() + opts.roundTimeoutMs)
+  await postBatches(s.ingestUrl, bodies.slice(0, WARMUP_BATCHES), opts.connections, Date.now() + opts.roundTimeoutMs)
   await withClient(s.copyUrl, (client) => copyRows(client, columns, chunks.slice(0, 10), Date.now() + opts.roundTimeoutMs))
 }
 
@@ -111,7 +114,7 @@ async function gatewayRound(s: Setup, opts: HttpIngestOptions, bodies: string[])
   await resetTables(s.gatewayUrl, EVENT_TABLES)
   const commits = await startCommitMeter(s.gateway.httpUrl)
   const stopCpu = startCpuMeter(s.cpu.gateway)
-  const http = await postBatches(s.gateway.httpUrl, bodies, opts.connections, Date.now() + opts.roundTimeoutMs)
+  const http = await postBatches(s.ingestUrl, bodies, opts.connections, Date.now() + opts.roundTimeoutMs)
   const cpu = stopCpu()
   const commitNote = await commits()
   const stored = await countRows(s.gatewayUrl, 'events')

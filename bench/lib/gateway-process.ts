@@ -61,7 +61,7 @@ function spawnGateway(opts: GatewayProcessOptions): ChildProcess {
   const profArgs = opts.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`, `--cpu-prof-name=${opts.name}.cpuprofile`]
   // PULSEGATE_* knobs in our environment reach the gateway, but never a store it was not given.
   const { PULSEGATE_DATABASE_URL: _url, PULSEGATE_CONFIG: _file, ...inherited } = process.env
-  const env = { ...inherited, PULSEGATE_HTTP_PORT: '0', PULSEGATE_MQTT_PORT: '0', PULSEGATE_LOG_LEVEL: 'warn', ...opts.env }
+  const env = { ...inherited, PULSEGATE_HTTP_PORT: '0', PULSEGATE_MQTT_PORT: '0', PULSEGATE_LOG_LEVEL: 'warn', PULSEGATE_ADMIN_KEY: BENCH_ADMIN_KEY, ...opts.env }
   return spawn(process.execPath, [...profArgs, ENTRY, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
@@ -113,4 +113,20 @@ export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<
     await stop()
     throw err
   }
+}
+
+/** The admin key benchmark gateways start with. */
+export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789'
+
+/**
+ * A write key for `appId` from a benchmark gateway, as its base URL with the key in the path
+ * (`/k/{key}`): the load generator then posts to it like any client whose one setting is a URL.
+ */
+export async function writeKeyUrl(httpUrl: string, appId: string): Promise<string> {
+  const res = await fetch(`${httpUrl}/v1/admin/keys`, {
+    method: 'POST', headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'write', app_id: appId })
+  })
+  if (res.status !== 201) throw new Error(`[bench] write key not created: ${res.status} ${await res.text()}`)
+  return `${httpUrl}/k/${(await res.json() as { secret: string }).secret}`
 }

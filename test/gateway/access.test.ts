@@ -109,3 +109,31 @@ describe('the first admin key', () => {
     await second.close()
   })
 })
+
+describe('CORS', () => {
+  it('is off unless configured', async () => {
+    const gw = await buildGateway(testConfig(), { db: await openPglite() })
+    const res = await gw.http.inject({ method: 'OPTIONS', url: '/v1/batch', headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'POST' } })
+    expect(res.headers['access-control-allow-origin']).toBeUndefined()
+    await gw.close()
+  })
+
+  it('answers preflights for the configured origins only, allowing the headers browsers need', async () => {
+    const gw = await buildGateway(testConfig({ PULSEGATE_CORS_ORIGINS: 'https://shop.example.com, https://admin.example.com' }), { db: await openPglite() })
+    const preflight = (origin: string) => gw.http.inject({
+      method: 'OPTIONS', url: '/v1/batch',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' }
+    })
+    const ok = await preflight('https://shop.example.com')
+    expect(ok.statusCode).toBe(204)
+    expect(ok.headers['access-control-allow-origin']).toBe('https://shop.example.com')
+    expect(String(ok.headers['access-control-allow-headers']).split(/, */)).toEqual(['authorization', 'content-type', 'content-encoding', 'traceparent'])
+    expect(String(ok.headers['access-control-allow-methods']).split(/, */)).toEqual(['GET', 'POST', 'DELETE'])
+    expect((await preflight('https://evil.example.com')).headers['access-control-allow-origin']).toBeUndefined()
+    const key = await keyFor(gw)
+    const post = await gw.http.inject({ method: 'POST', url: '/v1/track', headers: { origin: 'https://admin.example.com', 'content-type': 'text/plain', authorization: `Bearer ${key}` }, payload: JSON.stringify(event('cors-1')) })
+    expect(post.statusCode).toBe(200)
+    expect(post.headers['access-control-allow-origin']).toBe('https://admin.example.com')
+    await gw.close()
+  })
+})
