@@ -5,6 +5,7 @@ import type { HeartbeatRow, QuarantineRow, Rejection } from '../pipeline/event.j
 import type { Presence } from '../presence/presence.js'
 import { DEVICES_APP } from '../presence/transition-events.js'
 import { isLatencyAnomaly } from '../flags/flag-step.js'
+import { MAX_EVENT_DEPTH, nestsDeeperThan } from '../pipeline/depth.js'
 import { HeartbeatCoalescer } from './coalesce.js'
 import { heartbeatRow, parseHeartbeat, type Heartbeat } from './heartbeat.js'
 
@@ -86,5 +87,7 @@ export function createDeviceIngest(deps: DeviceIngestDeps): DeviceIngest {
 function quarantineRow(deviceId: string, payload: Buffer, r: Rejection, receivedAt: number): QuarantineRow {
   let body: unknown
   try { body = JSON.parse(payload.toString('utf8')) } catch { body = { raw: payload.toString('base64') } }
+  // Kept as text when it nests too deep to be serialised safely into the quarantine row.
+  if (nestsDeeperThan(body, MAX_EVENT_DEPTH)) body = { raw: payload.toString('base64').slice(0, 65_536) }
   return { appId: DEVICES_APP, receivedAt, source: 'mqtt', eventId: null, eventName: 'heartbeat_receive', code: r.code, path: r.path, message: r.message, payload: { device_id: deviceId, body }, sentAt: null, schemaVersion: null }
 }

@@ -1,5 +1,6 @@
 import type { BatchContext } from './context.js'
 import { correctTime } from './correct-time.js'
+import { MAX_EVENT_DEPTH, nestsDeeperThan } from './depth.js'
 import type { CanonicalEvent, QuarantineRow, Rejection } from './event.js'
 import { identify } from './identify.js'
 import { normalize, type StepResult } from './normalize.js'
@@ -73,6 +74,9 @@ export function processBatch(raws: readonly unknown[], ctx: BatchContext, opts: 
 }
 
 export function processOne(raw: unknown, ctx: BatchContext, list: Steps = steps): StepResult {
+  if (nestsDeeperThan(raw, MAX_EVENT_DEPTH)) {
+    return { ok: false, rejection: { code: 'too_deep', path: '', message: `the event nests deeper than ${MAX_EVENT_DEPTH} levels` } }
+  }
   if (ctx.checkEventSize && Buffer.byteLength(JSON.stringify(raw) ?? '') > ctx.limits.maxEventBytes) {
     return { ok: false, rejection: { code: 'too_large', path: '', message: `the event is over max_event_bytes (${ctx.limits.maxEventBytes})` } }
   }

@@ -1,3 +1,4 @@
+import { MAX_EVENT_DEPTH } from '../pipeline/depth.js'
 import type { PrivacyRule } from '../plan/plan.js'
 import { cityOf, hmacId, isPlainObject, maskIdNumber, maskPhone } from './mask.js'
 
@@ -48,7 +49,7 @@ export function maskFields(obj: Record<string, unknown>, rules: Rules, key: Buff
  * the stack on hostile input (one bad message never takes the process down, STYLE 10), and
  * keeping it unread could keep a phone number.
  */
-export const MAX_DEPTH = 32
+export const MAX_DEPTH = MAX_EVENT_DEPTH
 
 /** The masked value, or the very same value when no rule changed anything (the cheap path). */
 export function maskValue(value: unknown, rules: Rules, key: Buffer, depth = 0): unknown {

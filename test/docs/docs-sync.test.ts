@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { settings } from '../../gateway/config/settings.js'
@@ -18,6 +18,12 @@ function readmeConfigBlock(readme: string): string | undefined {
   return readme.slice(start + CONFIG_START.length, end).replace(/^\n/, '').replace(/\n$/, '')
 }
 
+/** Every .ts file under the given folders, relative to the package root. */
+function sourceFiles(dirs: string[]): string[] {
+  return dirs.flatMap((dir) => readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)))
+}
+
 /** Inline-code spans of a Markdown text: `PG_ERR_X` counts as documented, a bare mention in prose does not. */
 function codeSpans(markdown: string): Set<string> {
   return new Set([...markdown.matchAll(/`([^`\n]+)`/g)].map((m) => m[1] as string))
@@ -28,6 +34,21 @@ describe('documentation stays in sync with the code', () => {
     const documented = codeSpans(read('docs/errors.md'))
     const missing = Object.values(errors).map((e) => e.code).filter((code) => !documented.has(code))
     expect(missing).toEqual([])
+  })
+
+  it('documents every rejection code the code can produce, in docs/errors.md and (HTTP ones) in the OpenAPI enum', () => {
+    const found = new Map<string, string>()
+    for (const file of sourceFiles(['processors', 'gateway'])) {
+      for (const m of read(file).matchAll(/(?:reject\(|code: (?:[^'\n]*\? )?)'([a-z_]+)'/g)) found.set(m[1] as string, file)
+      for (const m of read(file).matchAll(/code: [^\n]*\? '([a-z_]+)' : '([a-z_]+)'/g)) { found.set(m[1] as string, file); found.set(m[2] as string, file) }
+    }
+    expect(found.size).toBeGreaterThan(15)
+    const documented = codeSpans(read('docs/errors.md'))
+    expect([...found.keys()].filter((c) => !documented.has(c))).toEqual([])
+    const openapi = read('docs/openapi.yaml')
+    const mqttOnly = [...found].filter(([, file]) => file.includes('ingest/heartbeat')).map(([c]) => c)
+    const httpCodes = [...found.keys()].filter((c) => !mqttOnly.includes(c) || ['type_mismatch', 'constraint_violation'].includes(c))
+    expect(httpCodes.filter((c) => !openapi.includes(`        - ${c}\n`))).toEqual([])
   })
 
   it('has the README configuration table that scripts/config-table.ts generates', () => {

@@ -62,6 +62,21 @@ describe('bodies and limits', () => {
     expect(big.json().error).toMatchObject({ code: 'PG_ERR_BATCH_TOO_LARGE', limit: 'max_batch_bytes' })
   })
 
+  it('refuses an event nested deeper than 32 levels on its own and keeps the rest', async () => {
+    const deep = '['.repeat(1500) + ']'.repeat(1500)
+    const body = `{"events":[{"event_id":"deep","event_name":"page_view","event_time":"${T}","properties":{"page":"/","x":${deep}}},{"event_id":"flat","event_name":"page_view","event_time":"${T}","user_id":"u","properties":{"page":"/"}}]}`
+    const res = await post(body)
+    expect(res.json()).toEqual({
+      accepted: 1, duplicate: 0, rejected: 1, dropped: 0,
+      results: [
+        { index: 0, event_id: 'deep', status: 'rejected', code: 'too_deep', path: '', message: 'the event nests deeper than 32 levels' },
+        { index: 1, event_id: 'flat', status: 'accepted' }
+      ]
+    })
+    const { rows } = await gw.services.db.query<{ depth_kept: boolean }>("SELECT payload->'properties'->'x' IS NOT NULL AS depth_kept FROM quarantine WHERE event_id = 'deep'")
+    expect(rows).toEqual([{ depth_kept: true }])
+  })
+
   it('answers malformed JSON with where it broke', async () => {
     const res = await post('{"events": [ {"event_name": "page_view",, } ]}')
     expect(res.statusCode).toBe(400)

@@ -300,3 +300,23 @@ describe('processBatch with gatewaySteps: opt-out', () => {
     expect(quarantineRows([], [], bctx)).toEqual([])
   })
 })
+
+describe('processOne: nesting', () => {
+  const ctx = context({ plan: smallPlan('accept') })
+  const nested = (levels: number): unknown => {
+    let v: unknown = 'leaf'
+    for (let i = 0; i < levels; i++) v = [v]
+    return v
+  }
+  it('accepts an event exactly 32 levels deep and refuses one level more as too_deep', () => {
+    // The event object is level 1, properties level 2, so 30 arrays below it reach level 32.
+    expect(processOne({ event_name: 'mystery', event_time: EVENT_TIME_ISO, properties: { x: nested(30) } }, ctx).ok).toBe(true)
+    expect(processOne({ event_name: 'mystery', event_time: EVENT_TIME_ISO, properties: { x: nested(31) } }, ctx))
+      .toEqual(rejection('too_deep', '', 'the event nests deeper than 32 levels'))
+  })
+
+  it('refuses 200,000 levels without overflowing the stack (regression: a RangeError failed the whole batch with a 500)', () => {
+    const raw = JSON.parse(`{"event_name":"mystery","event_time":"${EVENT_TIME_ISO}","properties":{"x":${'['.repeat(200_000)}${']'.repeat(200_000)}}}`) as unknown
+    expect(processOne(raw, context({ plan: smallPlan('accept'), checkEventSize: true }))).toEqual(rejection('too_deep', '', 'the event nests deeper than 32 levels'))
+  })
+})
