@@ -26,6 +26,7 @@ import { createFlagStep } from '../processors/flags/flag-step.js'
 import { optOutStep } from '../processors/pipeline/opt-out.js'
 import { gatewaySteps, type Step } from '../processors/pipeline/pipeline.js'
 import { maskRawPayload } from '../processors/privacy/mask-payload.js'
+import { hmacId } from '../processors/privacy/mask.js'
 import { privacy } from '../processors/privacy/privacy-step.js'
 import type { Config } from './config/settings.js'
 import { buildHttp } from './http/server.js'
@@ -91,8 +92,8 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
   })
   const presence = createMemoryPresence()
   presence.onTransition(recordTransitions(intake, metrics, log))
-  const access = await openAccess(db, config, log)
   const privacyKey = Buffer.from(config.privacyHmacKey ?? await storedSecret(db, 'privacy_hmac_key'))
+  const access = await openAccess(db, config, log, privacyKey)
   const services = createServices({
     config, log, db, intake, metrics, presence, ...access,
     plans, privacyKey,
@@ -112,10 +113,13 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
   }
 }
 
-async function openAccess(db: Db, config: Config, log: Logger): Promise<{ keys: KeyRing; optOuts: OptOuts; generatedAdminKey: string | null }> {
+async function openAccess(db: Db, config: Config, log: Logger, privacyKey: Buffer): Promise<{ keys: KeyRing; optOuts: OptOuts; generatedAdminKey: string | null }> {
   const keys = createKeyRing({ db, configuredAdminKey: config.adminKey })
   const generatedAdminKey = await keys.bootstrapAdmin()
-  const optOuts = await createOptOuts(db, { onError: (err) => log.warn({ err: err.message }, 'opt-out list refresh failed') })
+  const optOuts = await createOptOuts(db, {
+    onError: (err) => log.warn({ err: err.message }, 'opt-out list refresh failed'),
+    hash: (userId) => hmacId(privacyKey, userId)
+  })
   return { keys, optOuts, generatedAdminKey }
 }
 

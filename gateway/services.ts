@@ -83,16 +83,20 @@ function afterCommit(parts: Parts, stored: CanonicalEvent[]): void {
   }
 }
 
-/** A quarantined row is replayed as it first arrived, against today's plan of the version it declared. */
-function replayContext(parts: Parts, item: QuarantineItem): BatchContext {
+/**
+ * A quarantined row is replayed as it first arrived, against today's plan of the version it
+ * declared; a version no plan knows yet is refused again, not validated by another plan.
+ */
+function replayContext(parts: Parts, item: QuarantineItem): { ctx: BatchContext; refusal?: Rejection } {
   const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso))
   const selected = parts.plans.select(item.schema_version)
-  return {
+  const ctx: BatchContext = {
     appId: item.app_id, source: item.source as Source, receivedAt: Date.parse(item.received_at), sentAt: ms(item.sent_at),
     schemaVersion: item.schema_version, plan: 'plan' in selected ? selected.plan : parts.plans.latest,
     extraFlags: 'plan' in selected && selected.flag !== undefined ? [selected.flag] : [],
     privacyKey: parts.privacyKey, limits: parts.limits, checkEventSize: true
   }
+  return 'rejection' in selected ? { ctx, refusal: selected.rejection } : { ctx }
 }
 
 function refreshGauges(parts: Parts): void {

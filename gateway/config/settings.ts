@@ -25,7 +25,7 @@ const day = 24 * 3600 * 1000
 
 export const settings = [
   s('httpPort', 'HTTP_PORT', '8080', integer(0, 65535), 'HTTP API, `/metrics` and `/health` port (0 picks a free port)'),
-  s('httpHost', 'HTTP_HOST', '0.0.0.0', host, 'Address the HTTP API binds (every route but `/health`, `/metrics` and `/openapi.json` needs a key)'),
+  s('httpHost', 'HTTP_HOST', '0.0.0.0', host, 'Address the HTTP API binds; every route needs a key except `/health*`, `/metrics` and `/openapi.*`'),
   s('mqttPort', 'MQTT_PORT', '1883', integer(0, 65535), 'Embedded MQTT broker TCP port (loopback only until device authentication arrives)'),
   s('dataDir', 'DATA_DIR', './data', text, 'Embedded store and state directory (locked by one process at a time)'),
   s('databaseUrl', 'DATABASE_URL', undefined, url('postgres', 'postgresql'), 'PostgreSQL 15+ connection string; unset keeps the embedded PGlite store in the data directory'),

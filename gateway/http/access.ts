@@ -60,16 +60,19 @@ export function registerAccess(app: FastifyInstance, keys: KeyRing): void {
 /** Sets `req.apiKey`, or answers 401/403 and returns false (fastify: an async hook that replied returns the reply). */
 async function admit(req: FastifyRequest, reply: FastifyReply, keys: KeyRing, access: KeyKind, secret: string | undefined): Promise<boolean> {
   if (secret === undefined || secret === '') {
-    return deny(reply, 401, errors.UNAUTHENTICATED.code, `this route needs a ${access} key: Authorization: Bearer <key>${access === 'write' ? ', a /k/<key>/ path prefix, a key query parameter or a write_key body field' : ''}`)
+    const where = access === 'write' ? ', HTTP Basic user name, a /k/<key>/ path prefix, a key query parameter or a write_key body field' : ''
+    return deny(reply, 401, errors.UNAUTHENTICATED.code, `this route needs ${article(access)} ${access} key: Authorization: Bearer <key>${where}`)
   }
   const key = await keys.authenticate(secret)
   if (key === null) return deny(reply, 401, errors.UNAUTHENTICATED.code, 'the key is unknown or revoked')
   if (!ALLOWED[access].includes(key.kind)) {
-    return deny(reply, 403, errors.FORBIDDEN.code, `a ${key.kind} key cannot call this route; it needs a ${access} key`)
+    return deny(reply, 403, errors.FORBIDDEN.code, `${article(key.kind)} ${key.kind} key cannot call this route; it needs ${article(access)} ${access} key`)
   }
   req.apiKey = key
   return true
 }
+
+const article = (kind: KeyKind): string => (kind === 'admin' ? 'an' : 'a')
 
 function deny(reply: FastifyReply, status: 401 | 403, code: string, message: string): false {
   if (status === 401) void reply.header('www-authenticate', 'Bearer realm="pulsegate"')

@@ -73,7 +73,7 @@ export function registerDecompression(app: FastifyInstance, maxBytes: number): v
     const encoding = req.headers['content-encoding']?.trim().toLowerCase()
     if (encoding === undefined || encoding === '' || encoding === 'identity') return payload
     if (encoding !== 'gzip' && encoding !== 'x-gzip' && encoding !== 'deflate') {
-      throw new PulseGateError(errors.ENCODING, `Content-Encoding ${encoding} is not supported; send gzip, deflate or none`)
+      throw new PulseGateError(errors.ENCODING, `${encoding}; send gzip, deflate or no encoding`)
     }
     const decoder = new BodyDecoder(encoding === 'deflate' ? 'deflate' : 'gzip', maxBytes)
     payload.on('error', (err) => decoder.destroy(err))

@@ -13,8 +13,6 @@ export function errorBody(code: string, message: string, extra: Record<string, u
 export function handleError(err: FastifyError | PulseGateError, req: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof PulseGateError) {
     if (err.statusCode === 429) void reply.header('retry-after', '1')
-    // The rate limit answers before the body is read: close rather than drain it.
-    if (err.code === errors.RATE_LIMITED.code) void reply.header('connection', 'close')
     if (err.statusCode >= 500) req.log.error({ err }, 'request failed')
     void reply.code(err.statusCode).send(errorBody(err.code, err.message, { ...err.details }))
     return
@@ -25,7 +23,7 @@ export function handleError(err: FastifyError | PulseGateError, req: FastifyRequ
       void reply.code(400).send(errorBody(errors.BODY_INVALID.code, `${errors.BODY_INVALID.message}: ${err.message}`))
       return
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      void reply.code(413).send(errorBody(errors.BATCH_TOO_LARGE.code, `${errors.BATCH_TOO_LARGE.message}: the body is over max_batch_bytes`, { limit: 'max_batch_bytes' }))
+      void reply.code(413).send(errorBody(errors.BATCH_TOO_LARGE.code, `${errors.BATCH_TOO_LARGE.message}: the body is over max_batch_bytes`, { limit: 'max_batch_bytes', max: req.routeOptions.bodyLimit }))
       return
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       void reply.code(415).send(errorBody(errors.MEDIA_TYPE.code, errors.MEDIA_TYPE.message))

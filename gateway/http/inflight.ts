@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../../processors/errors.js'
 import type { Metrics } from '../../processors/metrics/metrics.js'
 import { errorBody } from './errors.js'
+import { appendRouteHook } from './route-hooks.js'
 
 export interface InflightOptions {
   /** Bytes of request bodies being read, parsed or processed at once, at most. */
@@ -28,8 +29,7 @@ export function registerInflightLimit(app: FastifyInstance, opts: InflightOption
     reserved -= size
     opts.metrics.inflightBytes.set(reserved)
   }
-  app.addHook('onRequest', async (req, reply) => {
-    if (req.routeOptions.config.access !== 'write') return
+  const reserve = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const declared = Number(req.headers['content-length'])
     const plain = req.headers['content-encoding'] === undefined || req.headers['content-encoding'] === 'identity'
     const size = plain && Number.isFinite(declared) ? Math.min(declared, opts.maxBodyBytes) : opts.maxBodyBytes
@@ -43,6 +43,13 @@ export function registerInflightLimit(app: FastifyInstance, opts: InflightOption
     reserved += size
     held.set(req, size)
     opts.metrics.inflightBytes.set(reserved)
+    return undefined
+  }
+  // A route-level hook on ingest routes, appended when each route is declared: it runs after the
+  // global key check and after route hooks added before it (the per-key rate limit).
+  app.addHook('onRoute', (route) => {
+    if (route.config?.access !== 'write') return
+    appendRouteHook(route, 'onRequest', reserve)
   })
   // Released when the answer has gone out, or when the client went away before it.
   app.addHook('onResponse', release)

@@ -1,12 +1,12 @@
 import cors from '@fastify/cors'
-import rateLimit from '@fastify/rate-limit'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { errors, PulseGateError } from '../../processors/errors.js'
+import { errors } from '../../processors/errors.js'
 import type { GatewayServices } from '../services.js'
 import { registerAccess } from './access.js'
 import { errorBody, handleError } from './errors.js'
 import { registerDecompression } from './decompress.js'
 import { registerInflightLimit } from './inflight.js'
+import { registerRateLimit } from './rate-limit.js'
 import { parseJsonBody } from './json-body.js'
 import { adminAuditRoutes } from './routes/admin-audit.js'
 import { adminKeyRoutes } from './routes/admin-keys.js'
@@ -62,10 +62,10 @@ export async function buildHttp(svc: GatewayServices): Promise<FastifyInstance> 
 }
 
 /**
- * Order matters. Keys are checked first (a wrong key costs no body read), then the per-key rate
- * limit and the in-flight budget, both before a byte of the body is read; then the body is
- * decompressed: fastify's body limit counts the decompressed bytes, so a gzip bomb stops at
- * `max_batch_bytes`.
+ * Order matters, and is the order of registration: keys are checked first (a wrong key costs
+ * no body read), then the per-key rate limit, then the in-flight budget, all before a byte of
+ * the body is read; then the body is decompressed: fastify's body limit counts the decompressed
+ * bytes, so a gzip bomb stops at `max_batch_bytes`.
  */
 async function registerPlugins(app: FastifyInstance, svc: GatewayServices): Promise<void> {
   const { config } = svc
@@ -78,22 +78,7 @@ async function registerPlugins(app: FastifyInstance, svc: GatewayServices): Prom
     })
   }
   registerAccess(app, svc.keys)
+  if (config.rateLimitPerKey > 0) await registerRateLimit(app, { maxPerSecond: config.rateLimitPerKey, metrics: svc.metrics })
   registerInflightLimit(app, { maxBytes: config.httpMaxInflightBytes, maxBodyBytes: config.maxBatchBytes, metrics: svc.metrics })
   registerDecompression(app, config.maxBatchBytes)
-  if (config.rateLimitPerKey > 0) {
-    await app.register(rateLimit, {
-      global: false,
-      // Before the body is read: a key in a header, the path or the query is already known; a
-      // client that sends its key only in the body (sendBeacon) is limited by its address.
-      hook: 'onRequest',
-      max: config.rateLimitPerKey,
-      timeWindow: 1000,
-      keyGenerator: (req) => req.apiKey?.id ?? req.ip,
-      // Thrown by the plugin, answered by our error handler like every coded error.
-      errorResponseBuilder: (_req, ctx) => {
-        svc.metrics.shed.inc({ reason: 'rate_limit' })
-        return new PulseGateError(errors.RATE_LIMITED, `over ${ctx.max} requests per second for this key (rate_limit_per_key)`)
-      }
-    })
-  }
 }

@@ -22,11 +22,32 @@ const member = (appId: string, userId: string): string => `${appId}\u0000${userI
  * costs no query. Changes made through this gateway apply at once; other replicas' changes
  * within `refreshMs`.
  */
-export async function createOptOuts(db: Db, opts: { refreshMs?: number; onError?: (err: Error) => void } = {}): Promise<OptOuts> {
+export interface OptOutOptions {
+  refreshMs?: number
+  onError?: (err: Error) => void
+  /**
+   * The `hash` privacy rule: an opted-out user is recognised by their hashed id too, for inputs
+   * that were hashed before the check (a quarantine replay of a plan that hashes `user_id`).
+   */
+  hash?: (userId: string) => string
+}
+
+export async function createOptOuts(db: Db, opts: OptOutOptions = {}): Promise<OptOuts> {
   let set = new Set<string>()
+  const addMember = (appId: string, userId: string): void => {
+    set.add(member(appId, userId))
+    if (opts.hash !== undefined) set.add(member(appId, opts.hash(userId)))
+  }
   const refresh = async (): Promise<void> => {
     const { rows } = await db.query<{ app_id: string; user_id: string }>('SELECT app_id, user_id FROM opt_outs')
-    set = new Set(rows.map((r) => member(r.app_id, r.user_id)))
+    const previous = set
+    set = new Set()
+    try {
+      for (const r of rows) addMember(r.app_id, r.user_id)
+    } catch (err) {
+      set = previous
+      throw err
+    }
   }
   await refresh()
   const timer = setInterval(() => { refresh().catch((err: Error) => opts.onError?.(err)) }, opts.refreshMs ?? 10_000)
@@ -41,7 +62,7 @@ export async function createOptOuts(db: Db, opts: { refreshMs?: number; onError?
         await audit(tx, { actor, action: 'opt_out.add', target: appId, details: { users: unique.length, added: rowCount } })
         return rowCount
       })
-      for (const u of unique) set.add(member(appId, u))
+      for (const u of unique) addMember(appId, u)
       return { added, already: unique.length - added }
     },
     async remove(appId, userId, actor) {
@@ -51,6 +72,7 @@ export async function createOptOuts(db: Db, opts: { refreshMs?: number; onError?
         return rowCount > 0
       })
       set.delete(member(appId, userId))
+      if (opts.hash !== undefined) set.delete(member(appId, opts.hash(userId)))
       return removed
     },
     async list(appId, limit, afterUserId) {

@@ -1,5 +1,5 @@
 import type { Intake } from '../intake/intake.js'
-import { bump, emptyTally, type Tally } from '../metrics/metrics.js'
+import { bump, dropReason, emptyTally, type Tally } from '../metrics/metrics.js'
 import type { BatchContext } from '../pipeline/context.js'
 import type { CanonicalEvent } from '../pipeline/event.js'
 import { processBatch, quarantineRows, type BatchOptions, type Refused } from '../pipeline/pipeline.js'
@@ -59,7 +59,7 @@ export async function ingestBatch(raws: readonly unknown[], ctx: BatchContext, i
     results[r.index] = refusedAnswer(r, 'rejected')
   }
   for (const r of dropped) {
-    bump(tally.dropped, r.rejection.code === 'opted_out' ? 'opt_out' : r.rejection.code)
+    bump(tally.dropped, dropReason(r.rejection.code))
     results[r.index] = refusedAnswer(r, 'dropped')
   }
   const answer = { accepted: tally.stored, duplicate: tally.duplicate, rejected: refused.length, dropped: dropped.length, results }

@@ -66,6 +66,11 @@ export function recordTally(m: Metrics, source: LedgerSource, t: Tally): void {
   for (const [reason, n] of Object.entries(t.dropped)) m.dropped.inc({ source, reason }, n)
 }
 
+/** The ledger reason of an input dropped on purpose, from its answer code. */
+export function dropReason(code: string): string {
+  return code === 'opted_out' ? 'opt_out' : code
+}
+
 export function bump(bag: Record<string, number>, key: string, by = 1): void {
   bag[key] = (bag[key] ?? 0) + by
 }

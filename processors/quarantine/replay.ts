@@ -1,9 +1,9 @@
 import type { Db } from '../db/db.js'
 import { audit } from '../access/audit.js'
 import type { Intake } from '../intake/intake.js'
-import { bump, emptyTally, type Tally } from '../metrics/metrics.js'
+import { bump, dropReason, emptyTally, type Tally } from '../metrics/metrics.js'
 import type { BatchContext } from '../pipeline/context.js'
-import type { CanonicalEvent } from '../pipeline/event.js'
+import type { CanonicalEvent, Rejection } from '../pipeline/event.js'
 import { processBatch, type Steps } from '../pipeline/pipeline.js'
 import { listQuarantine, type QuarantineFilter, type QuarantineItem } from './list.js'
 
@@ -11,8 +11,11 @@ export interface ReplayDeps {
   db: Db
   intake: Intake
   steps: Steps
-  /** The batch context a quarantined row is replayed in: today's plan, the row's app and times. */
-  contextOf(item: QuarantineItem): BatchContext
+  /**
+   * The batch context a quarantined row is replayed in (today's plan of the version it
+   * declared, its app and times), or why no plan can take it (a version still unknown).
+   */
+  contextOf(item: QuarantineItem): { ctx: BatchContext; refusal?: Rejection }
 }
 
 export type ReplayStatus = 'accepted' | 'duplicate' | 'rejected' | 'dropped'
@@ -31,7 +34,9 @@ export async function replayQuarantine(deps: ReplayDeps, filter: QuarantineFilte
   const passed: Array<{ item: QuarantineItem; event: CanonicalEvent }> = []
   const results = new Map<number, ReplayOutcome>()
   for (const item of items) {
-    const batch = processBatch([item.payload], { ...deps.contextOf(item), privacyApplied: true }, { steps: deps.steps })
+    const { ctx, refusal } = deps.contextOf(item)
+    const preRejected = refusal === undefined ? undefined : new Map([[0, refusal]])
+    const batch = processBatch([item.payload], { ...ctx, privacyApplied: true }, { steps: deps.steps, preRejected })
     const accepted = batch.accepted[0]
     if (accepted !== undefined) { passed.push({ item, event: { ...accepted.event, flags: [...accepted.event.flags, 'replayed'] } }); continue }
     const refused = batch.dropped[0] ?? batch.refused[0]
@@ -56,7 +61,8 @@ function summarize(results: ReplayOutcome[]): ReplayResult {
     out.tally.received++
     if (r.status === 'accepted') out.tally.stored++
     else if (r.status === 'duplicate') out.tally.duplicate++
-    else bump(r.status === 'rejected' ? out.tally.rejected : out.tally.dropped, r.code ?? 'invalid')
+    else if (r.status === 'rejected') bump(out.tally.rejected, r.code ?? 'invalid')
+    else bump(out.tally.dropped, dropReason(r.code ?? 'opted_out'))
   }
   return out
 }

@@ -66,10 +66,21 @@ async function writeOnce(db: Db, batch: WriteBatch): Promise<Set<string>> {
   })
 }
 
+/**
+ * Keys go in sorted: concurrent commits whose batches share keys then take the keys' index
+ * locks in one order, so they queue behind each other instead of deadlocking (two batches
+ * holding `a` and `b` and each waiting for the other's).
+ */
 async function insertEvents(tx: Queryable, events: CanonicalEvent[]): Promise<Set<string>> {
   if (events.length === 0) return new Set()
-  const res = await tx.query<{ app_id: string; event_id: string }>(INSERT_EVENTS, [toJsonParam(events.map(eventRecord))])
+  const sorted = [...events].sort(byKey)
+  const res = await tx.query<{ app_id: string; event_id: string }>(INSERT_EVENTS, [toJsonParam(sorted.map(eventRecord))])
   return new Set(res.rows.map((r) => eventKey(r.app_id, r.event_id)))
+}
+
+function byKey(a: CanonicalEvent, b: CanonicalEvent): number {
+  if (a.appId !== b.appId) return a.appId < b.appId ? -1 : 1
+  return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0
 }
 
 async function ensureBatchPartitions(db: Db, batch: WriteBatch): Promise<void> {

@@ -25,7 +25,7 @@ describe('keys: who may call what', () => {
     const res = await batch({})
     expect(res.statusCode).toBe(401)
     expect(res.headers['www-authenticate']).toBe('Bearer realm="pulsegate"')
-    expect(res.json()).toEqual({ error: { code: 'PG_ERR_UNAUTHENTICATED', message: 'this route needs a write key: Authorization: Bearer <key>, a /k/<key>/ path prefix, a key query parameter or a write_key body field' } })
+    expect(res.json()).toEqual({ error: { code: 'PG_ERR_UNAUTHENTICATED', message: 'this route needs a write key: Authorization: Bearer <key>, HTTP Basic user name, a /k/<key>/ path prefix, a key query parameter or a write_key body field' } })
   })
 
   it('answers 401 for an unknown key and 403 for a key of the wrong kind', async () => {

@@ -31,6 +31,21 @@ describe('rate limit per key', () => {
   })
 })
 
+describe('the order of the checks before a body is read', () => {
+  it('applies the per-key rate limit before the in-flight budget, and admits exactly the limit of a concurrent burst (regression: a burst of 6 against 2 admitted none)', async () => {
+    const gw = await buildGateway(testConfig({ PULSEGATE_RATE_LIMIT_PER_KEY: '2', PULSEGATE_HTTP_MAX_INFLIGHT_BYTES: '1024' }), { db: await openPglite() })
+    const key = await keyFor(gw)
+    const body = JSON.stringify({ events: events('o', 9) })
+    expect(Buffer.byteLength(body)).toBeGreaterThan(1024)
+    const answers = await Promise.all(Array.from({ length: 6 }, () =>
+      gw.http.inject({ method: 'POST', url: '/v1/batch', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, payload: body })))
+    const codes = answers.map((r) => r.statusCode === 200 ? 'ok' : (r.json() as { error: { code: string } }).error.code)
+    expect(codes.filter((c) => c === 'PG_ERR_RATE_LIMITED')).toHaveLength(4)
+    expect(codes.filter((c) => c !== 'PG_ERR_RATE_LIMITED').sort()).toEqual(codes.includes('PG_ERR_OVERLOADED') ? ['PG_ERR_OVERLOADED', 'ok'] : ['ok', 'ok'])
+    await gw.close()
+  })
+})
+
 describe('bodies and limits', () => {
   let gw: Gateway
   let key: string
@@ -59,7 +74,7 @@ describe('bodies and limits', () => {
     expect(many.json()).toEqual({ error: { code: 'PG_ERR_BATCH_TOO_LARGE', message: '11 events is over max_batch_events (10)', limit: 'max_batch_events', max: 10 } })
     const big = await post(JSON.stringify({ events: [], pad: 'x'.repeat(5000) }))
     expect(big.statusCode).toBe(413)
-    expect(big.json().error).toMatchObject({ code: 'PG_ERR_BATCH_TOO_LARGE', limit: 'max_batch_bytes' })
+    expect(big.json()).toEqual({ error: { code: 'PG_ERR_BATCH_TOO_LARGE', message: 'The batch is over a limit: the body is over max_batch_bytes', limit: 'max_batch_bytes', max: 4096 } })
   })
 
   it('refuses an event nested deeper than 32 levels on its own and keeps the rest', async () => {

@@ -34,7 +34,7 @@ export const INGEST_ROUTES: ReadonlyArray<readonly [string, Shape]> = [
 export function ingestRoutes(app: FastifyInstance, svc: GatewayServices): void {
   for (const [url, shape] of INGEST_ROUTES) {
     for (const path of [url, `/k/:key${url}`]) {
-      app.post(path, { config: { access: 'write', rateLimit: {} } }, (req, reply) => ingest(svc, shape, req, reply))
+      app.post(path, { config: { access: 'write' } }, (req, reply) => ingest(svc, shape, req, reply))
     }
   }
 }
