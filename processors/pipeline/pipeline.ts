@@ -22,7 +22,10 @@ export const steps: Steps = [
 ]
 
 export interface StatefulSteps {
-  /** Drops events of users who opted out; before privacy, which may hash the user id. */
+  /**
+   * Drops events of users who opted out: first, so nothing of theirs is kept, not even an
+   * invalid event in quarantine; and before privacy, which may hash the user id.
+   */
   optOut: Step
   privacy: Step
   flag: Step
@@ -30,9 +33,9 @@ export interface StatefulSteps {
 
 export function gatewaySteps(s: StatefulSteps): Steps {
   return [
+    ['optOut', s.optOut],
     ['validate', validate],
     ['identify', identify],
-    ['optOut', s.optOut],
     ['privacy', s.privacy],
     ['correctTime', correctTime],
     ['flag', s.flag]

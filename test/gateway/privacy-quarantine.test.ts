@@ -61,21 +61,25 @@ describe('privacy before anything is stored', () => {
     expect(add.json()).toEqual({ added: 1, already: 0 })
     const res = await post({ events: [
       { event_id: 'o1', event_name: 'page_view', event_time: T, user_id: 'quiet-user', properties: { page: '/' } },
-      { event_id: 'o2', event_name: 'page_view', event_time: T, user_id: 'loud-user', properties: { page: '/' } }
+      { event_id: 'o2', event_name: 'page_view', event_time: T, user_id: 'loud-user', properties: { page: '/' } },
+      { event_id: 'o3', event_name: 'no_such_event', event_time: T, user_id: 'quiet-user', phone: PHONE }
     ] })
+    const dropped = { status: 'dropped', code: 'opted_out', path: '/user_id', message: 'the user opted out: the event is dropped, not stored' }
     expect(res.json()).toEqual({
-      accepted: 1, duplicate: 0, rejected: 0, dropped: 1,
+      accepted: 1, duplicate: 0, rejected: 0, dropped: 2,
       results: [
-        { index: 0, event_id: 'o1', status: 'dropped', code: 'opted_out', path: '/user_id', message: 'the user opted out: the event is dropped, not stored' },
-        { index: 1, event_id: 'o2', status: 'accepted' }
+        { index: 0, event_id: 'o1', ...dropped },
+        { index: 1, event_id: 'o2', status: 'accepted' },
+        // Invalid too, but nothing of an opted-out user is kept, not even in quarantine.
+        { index: 2, event_id: 'o3', ...dropped }
       ]
     })
     const stored = await gw.services.db.query("SELECT event_id FROM events WHERE event_id IN ('o1', 'o2')")
     expect(stored.rows).toEqual([{ event_id: 'o2' }])
-    const quarantined = await gw.services.db.query("SELECT 1 FROM quarantine WHERE event_id = 'o1'")
+    const quarantined = await gw.services.db.query("SELECT 1 FROM quarantine WHERE event_id IN ('o1', 'o3')")
     expect(quarantined.rows).toEqual([])
     const m = parseMetrics((await gw.http.inject({ method: 'GET', url: '/metrics' })).body)
-    expect(sumOf(m, 'pulsegate_events_dropped_total', 'reason="opt_out"')).toBe(1)
+    expect(sumOf(m, 'pulsegate_events_dropped_total', 'reason="opt_out"')).toBe(2)
     const list = await gw.http.inject({ method: 'GET', url: '/v1/admin/opt-outs?app_id=shop', headers: { authorization: `Bearer ${admin}` } })
     expect(list.json()).toEqual({ opt_outs: [{ app_id: 'shop', user_id: 'quiet-user', created_at: expect.any(String) }] })
     const audit = await gw.services.db.query<{ action: string; details: unknown }>("SELECT action, details FROM audit_log WHERE action LIKE 'opt_out%'")
@@ -161,6 +165,39 @@ describe('quarantine: list and replay after a plan fix', () => {
       { actor: 'env-admin', details: { rows: 3, accepted: 2, duplicate: 0, rejected: 1, dropped: 0 } },
       { actor: 'env-admin', details: { rows: 1, accepted: 0, duplicate: 0, rejected: 1, dropped: 0 } }
     ])
+    await gw.close()
+  })
+})
+
+describe('quarantine replay edge cases', () => {
+  it('refuses again a version no plan knows, and drops an opted-out user hashed before quarantine', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plan-'))
+    const plan = parseYaml(readFileSync(DEFAULT_PLAN_PATH, 'utf8')) as { privacy: Record<string, string> }
+    plan.privacy.user_id = 'hash'
+    writeFileSync(join(dir, 'plan.yaml'), stringify(plan))
+    const gw = await buildGateway(testConfig({ PULSEGATE_TRACKING_PLAN: join(dir, 'plan.yaml') }), { db: await openPglite() })
+    const write = await keyFor(gw, 'write', 'shop')
+    const admin = { authorization: `Bearer ${await keyFor(gw, 'admin')}`, 'content-type': 'application/json' }
+    const post = (body: unknown) => gw.http.inject({ method: 'POST', url: '/v1/batch', headers: { 'content-type': 'application/json', authorization: `Bearer ${write}` }, payload: JSON.stringify(body) })
+    const now = new Date().toISOString()
+    await post({ schema_version: 'v9.0', events: [{ event_id: 'v9', event_name: 'page_view', event_time: now, user_id: 'alice', properties: { page: '/' } }] })
+    await post({ events: [{ event_id: 'quiet', event_name: 'no_such_event', event_time: now, user_id: 'carol' }] })
+    const stored = await gw.services.db.query<{ user_id: string }>("SELECT payload->>'user_id' AS user_id FROM quarantine WHERE event_id = 'quiet'")
+    expect(stored.rows[0]?.user_id).toMatch(/^h:/)
+
+    // carol opts out after her event was quarantined (hashed): the replay drops it.
+    await gw.http.inject({ method: 'POST', url: '/v1/admin/opt-outs', headers: admin, payload: JSON.stringify({ app_id: 'shop', user_ids: ['carol'] }) })
+    const replay = await gw.http.inject({ method: 'POST', url: '/v1/admin/quarantine/replay', headers: admin, payload: JSON.stringify({}) })
+    expect(replay.json()).toEqual({
+      accepted: 0, duplicate: 0, rejected: 1, dropped: 1,
+      results: [
+        { id: expect.any(Number), status: 'rejected', event_id: 'v9', code: 'unsupported_schema_version', message: expect.stringContaining('v9.0') },
+        { id: expect.any(Number), status: 'dropped', event_id: 'quiet', code: 'opted_out', message: 'the user opted out: the event is dropped, not stored' }
+      ]
+    })
+    const m = parseMetrics((await gw.http.inject({ method: 'GET', url: '/metrics' })).body)
+    expect(m.get('pulsegate_events_dropped_total{source="replay",reason="opt_out"}')).toBe(1)
+    expect((await gw.services.db.query('SELECT 1 FROM events')).rows).toEqual([])
     await gw.close()
   })
 })

@@ -18,14 +18,14 @@ describe('steps', () => {
 })
 
 describe('gatewaySteps', () => {
-  it('runs validate, identify, optOut, privacy, correctTime and flag, in that order, with the steps it is given', () => {
+  it('runs optOut, validate, identify, privacy, correctTime and flag, in that order, with the steps it is given', () => {
     const optOut: Step = (event) => ({ ok: true, event })
     const privacy: Step = (event) => ({ ok: true, event })
     const flag: Step = (event) => ({ ok: true, event })
     expect(gatewaySteps({ optOut, privacy, flag })).toEqual([
+      ['optOut', optOut],
       ['validate', validate],
       ['identify', identify],
-      ['optOut', optOut],
       ['privacy', privacy],
       ['correctTime', correctTime],
       ['flag', flag]
