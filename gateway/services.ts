@@ -37,20 +37,20 @@ export interface GatewayServices {
   steps: Steps
   /** Privacy for inputs going to quarantine. */
   maskForQuarantine(raw: unknown): unknown
-  /** An HTTP batch through the pipeline; resolves with the per-event answer once durable. */
-  ingestHttp(events: readonly unknown[], ctx: BatchContext, preRejected?: ReadonlyMap<number, Rejection>): Promise<BatchAnswer>
+  /** A batch of events (HTTP, or an MQTT `events` publish) through the pipeline; resolves with the per-event answer once durable. */
+  ingest(events: readonly unknown[], ctx: BatchContext, preRejected?: ReadonlyMap<number, Rejection>): Promise<BatchAnswer>
   /** Replays quarantined inputs against today's plan (admin). */
   replay(filter: QuarantineFilter, actor: string): Promise<Omit<ReplayResult, 'tally'>>
   /** Sets gauges read from state (devices per store, queue depth) before a scrape. */
   refreshGauges(): void
 }
 
-type Parts = Omit<GatewayServices, 'ingestHttp' | 'refreshGauges' | 'replay'>
+type Parts = Omit<GatewayServices, 'ingest' | 'refreshGauges' | 'replay'>
 
 export function createServices(parts: Parts): GatewayServices {
   return {
     ...parts,
-    async ingestHttp(events, ctx, preRejected) {
+    async ingest(events, ctx, preRejected) {
       let result: Awaited<ReturnType<typeof ingestBatch>>
       try {
         result = await ingestBatch(events, ctx, parts.intake, { steps: parts.steps, preRejected, maskForQuarantine: parts.maskForQuarantine })

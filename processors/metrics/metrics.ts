@@ -31,6 +31,7 @@ export function createMetrics() {
     commitSeconds: histogram('store_commit_duration_seconds', 'Time of one group commit', [], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]),
     commitRows: histogram('store_commit_rows', 'Rows written by one group commit', [], [1, 10, 50, 100, 500, 1000, 2500, 5000, 10000]),
     httpSeconds: histogram('http_request_duration_seconds', 'HTTP request duration', ['route', 'method', 'status_code'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]),
+    mqttMessages: counter('mqtt_messages_total', 'MQTT publishes received by the embedded broker, by device topic kind (heartbeat, events, status, commands, other)', ['kind']),
     mqttConnections: gauge('mqtt_connections', 'MQTT clients connected to the embedded broker', []),
     devicesKnown: gauge('devices_known', 'Devices seen since start, by store', ['store']),
     devicesOnline: gauge('devices_online', 'Devices online now, by store', ['store']),

@@ -72,8 +72,10 @@ export function createMemoryPresence(clock: Clock = systemClock): Presence {
       heap.push({ at: deadline, id: b.deviceId })
       arm()
       if (d?.online === true) return null
-      if (d !== undefined) Object.assign(d, { online: true, since: b.at, reason: 'first_heartbeat' })
-      return emit({ deviceId: b.deviceId, storeId: d?.storeId ?? b.storeId, online: true, reason: 'first_heartbeat', at: b.at })
+      const reason = b.reason ?? 'first_heartbeat'
+      if (d === undefined) (devices.get(b.deviceId) as DeviceState).reason = reason
+      else Object.assign(d, { online: true, since: b.at, reason })
+      return emit({ deviceId: b.deviceId, storeId: d?.storeId ?? b.storeId, online: true, reason, at: b.at })
     },
     offline(deviceId, reason, at) {
       const d = devices.get(deviceId)

@@ -27,6 +27,8 @@ export interface Beat {
   at: number
   /** `online: 0` in a heartbeat is the device saying it is going offline. */
   online: boolean
+  /** Why the device comes online if it was not: `first_heartbeat` unless said (`status`). */
+  reason?: TransitionReason
 }
 
 /**

@@ -56,7 +56,7 @@ async function ingest(svc: GatewayServices, shape: Shape, req: FastifyRequest, r
     checkEventSize: Number(req.headers['content-length'] ?? Infinity) > svc.limits.maxEventBytes || req.headers['content-encoding'] !== undefined
   }
   const preRejected = 'rejection' in selected ? everyEvent(batch.events.length, selected.rejection) : batch.rejections
-  return reply.code(200).send(await svc.ingestHttp(batch.events, ctx, preRejected))
+  return reply.code(200).send(await svc.ingest(batch.events, ctx, preRejected))
 }
 
 /** An unsupported schema version refuses every event of the batch; they wait in quarantine for a plan that knows it. */
