@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../gateway/config/load.js'
 import { startGateway, type RunningGateway } from '../gateway/listen.js'
 import { PulseGateError } from '../processors/errors.js'
+import { devicesCommand } from './commands/devices.js'
 import { keysCommand } from './commands/keys.js'
 import { planLint } from './commands/plan-lint.js'
 
@@ -12,6 +13,8 @@ Commands:
   start                 run the gateway (HTTP API, MQTT broker, store, jobs)
   keys create|list|revoke
                         manage API keys through the running gateway
+  devices add|list|disable|enable|rotate|import
+                        manage devices and their MQTT secrets through the running gateway
   plan lint <file|dir>  check a tracking plan (or a directory of plan versions)
   help                  show this text
 
@@ -80,6 +83,7 @@ async function main(argv: string[]): Promise<void> {
   const command = positionals[0] ?? 'help'
   if (command === 'start') return start()
   if (command === 'keys') { process.exitCode = await keysCommand(argv.slice(1), process.stdout); return }
+  if (command === 'devices') { process.exitCode = await devicesCommand(argv.slice(1), process.stdout); return }
   if (command === 'plan' && positionals[1] === 'lint') { process.exitCode = await planLint(argv.slice(2), process.stdout); return }
   process.stdout.write(USAGE + '\n')
   if (command !== 'help') process.exitCode = 2

@@ -15,12 +15,15 @@ import { createMetrics, emptyTally, recordTally, refusedTally, type Metrics } fr
 import { loadPlans, type PlanSet } from '../processors/plan/registry.js'
 import { createMemoryPresence } from '../processors/presence/memory.js'
 import type { Presence, Transition } from '../processors/presence/presence.js'
+import { clearSavedPresence, loadPresence, savePresence } from '../processors/presence/rebuild.js'
 import { transitionEvent } from '../processors/presence/transition-events.js'
 import { createMemoryCounters } from '../processors/realtime/counters.js'
 import { migrate } from '../processors/store/migrate.js'
 import { createEventStore } from '../processors/store/event-store.js'
 import { createKeyRing, type KeyRing } from '../processors/access/key-ring.js'
 import { createOptOuts, type OptOuts } from '../processors/access/opt-outs.js'
+import { createDeviceRegistry } from '../processors/devices/registry.js'
+import { createStoreRegistry } from '../processors/stores/registry.js'
 import { storedSecret } from '../processors/access/secrets.js'
 import { createFlagStep } from '../processors/flags/flag-step.js'
 import { optOutStep } from '../processors/pipeline/opt-out.js'
@@ -92,11 +95,15 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
   })
   const presence = createMemoryPresence()
   presence.onTransition(recordTransitions(intake, metrics, log))
+  // Resume presence from before this start; devices silent since go offline at their deadline.
+  presence.restore(await loadPresence(db, { defaultIntervalMs: config.heartbeatIntervalS * 1000, startedAt: Date.now() }))
+  await clearSavedPresence(db)
   const privacyKey = Buffer.from(config.privacyHmacKey ?? await storedSecret(db, 'privacy_hmac_key'))
   const access = await openAccess(db, config, log, privacyKey)
   const services = createServices({
     config, log, db, intake, metrics, presence, ...access,
     plans, privacyKey,
+    deviceRegistry: createDeviceRegistry({ db }), storeRegistry: createStoreRegistry(db),
     steps: gatewaySteps({ optOut: optOutStep(access.optOuts), privacy, flag: flagStep(config, metrics) }),
     maskForQuarantine: (raw) => maskRawPayload(raw, plans.latest, privacyKey),
     limits: { maxEventBytes: config.maxEventBytes, skewThresholdMs: config.skewThresholdMs, lateAfterMs: config.lateAfterMs, retentionMs: config.retentionDays * DAY_MS },
@@ -162,6 +169,9 @@ async function closeAll(c: Closable): Promise<void> {
   await c.jobs.stop()
   await c.intake.close()
   c.presence.close()
+  // After the drain: the snapshot the next start resumes from. If it cannot be written, the
+  // next start rebuilds presence from the store as after a crash (see rebuild.ts).
+  await savePresence(c.db, c.presence.list()).catch(() => undefined)
   c.optOuts.close()
   await c.db.close()
   c.lock?.release()

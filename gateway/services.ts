@@ -12,6 +12,8 @@ import type { Presence } from '../processors/presence/presence.js'
 import type { RealtimeCounters } from '../processors/realtime/counters.js'
 import type { KeyRing } from '../processors/access/key-ring.js'
 import type { OptOuts } from '../processors/access/opt-outs.js'
+import type { DeviceRegistry } from '../processors/devices/registry.js'
+import type { StoreRegistry } from '../processors/stores/registry.js'
 import type { Steps } from '../processors/pipeline/pipeline.js'
 import type { QuarantineFilter, QuarantineItem } from '../processors/quarantine/list.js'
 import { replayQuarantine, type ReplayResult } from '../processors/quarantine/replay.js'
@@ -33,6 +35,10 @@ export interface GatewayServices {
   devices: DeviceIngest
   keys: KeyRing
   optOuts: OptOuts
+  /** Registered devices and their credentials (SPEC §3). */
+  deviceRegistry: DeviceRegistry
+  /** Stores and their opening hours (SPEC §6). */
+  storeRegistry: StoreRegistry
   /** The pipeline's steps, built once with this gateway's state (opt-outs, flags). */
   steps: Steps
   /** Privacy for inputs going to quarantine. */

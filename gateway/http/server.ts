@@ -9,8 +9,10 @@ import { registerInflightLimit } from './inflight.js'
 import { registerRateLimit } from './rate-limit.js'
 import { parseJsonBody } from './json-body.js'
 import { adminAuditRoutes } from './routes/admin-audit.js'
+import { adminDeviceRoutes } from './routes/admin-devices.js'
 import { adminKeyRoutes } from './routes/admin-keys.js'
 import { adminOptOutRoutes } from './routes/admin-opt-outs.js'
+import { adminStoreRoutes } from './routes/admin-stores.js'
 import { healthRoutes } from './routes/health.js'
 import { ingestRoutes } from './routes/ingest.js'
 import { metricsRoutes } from './routes/metrics.js'
@@ -55,6 +57,8 @@ export async function buildHttp(svc: GatewayServices): Promise<FastifyInstance> 
   adminKeyRoutes(app, svc)
   adminOptOutRoutes(app, svc)
   adminAuditRoutes(app, svc)
+  adminDeviceRoutes(app, svc)
+  adminStoreRoutes(app, svc)
   healthRoutes(app, svc)
   metricsRoutes(app, svc)
   openApiRoutes(app)

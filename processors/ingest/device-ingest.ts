@@ -39,6 +39,9 @@ export function createDeviceIngest(deps: DeviceIngestDeps): DeviceIngest {
     const intervalMs = (hb.interval_s ?? deps.defaultIntervalMs / 1000) * 1000
     deps.presence.beat({ deviceId, storeId: hb.store_id ?? null, intervalMs, at, online: !(hb.online === 0 || hb.online === false) })
     if (hb.latency_ms !== undefined) deps.metrics.heartbeatLatency.observe(hb.latency_ms / 1000)
+    const store = hb.store_id ?? ''
+    if (hb.battery_level !== undefined) deps.metrics.battery.observe({ store }, hb.battery_level)
+    if (hb.signal_strength !== undefined) deps.metrics.signal.observe({ store }, hb.signal_strength)
   }
 
   const refuse = async (deviceId: string, payload: Buffer, rejection: Rejection, receivedAt: number): Promise<void> => {

@@ -36,6 +36,8 @@ export function createMetrics() {
     devicesKnown: gauge('devices_known', 'Devices seen since start, by store', ['store']),
     devicesOnline: gauge('devices_online', 'Devices online now, by store', ['store']),
     presenceTransitions: counter('presence_transitions_total', 'Device online/offline transitions, by reason', ['state', 'reason']),
+    battery: histogram('device_battery_percent', 'Battery level devices report in their heartbeats, by store', ['store'], [5, 10, 20, 30, 50, 70, 90, 100]),
+    signal: histogram('device_signal_dbm', 'Signal strength devices report in their heartbeats, by store (dBm, negative)', ['store'], [-110, -100, -90, -80, -70, -60, -50, 0]),
     heartbeatLatency: histogram('heartbeat_latency_seconds', 'Latency devices report in their heartbeats', [], [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
     jobRuns: counter('job_runs_total', 'Scheduled job runs, by job and result', ['job', 'status']),
     jobSeconds: histogram('job_duration_seconds', 'Scheduled job run time', ['job'], [0.01, 0.1, 1, 10, 60, 300, 900, 1800, 3600]),

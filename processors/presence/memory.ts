@@ -82,6 +82,14 @@ export function createMemoryPresence(clock: Clock = systemClock): Presence {
       return d?.online === true ? setOffline(d, reason, at) : null
     },
     onTransition: (l) => { listeners.push(l) },
+    restore(states) {
+      for (const st of states) {
+        if (devices.has(st.deviceId)) continue
+        devices.set(st.deviceId, { ...st })
+        if (st.online) heap.push({ at: st.deadline, id: st.deviceId })
+      }
+      arm()
+    },
     get: (id) => { const d = devices.get(id); return d === undefined ? undefined : { ...d } },
     list: () => [...devices.values()].map((d) => ({ ...d })),
     countsByStore() {

@@ -40,6 +40,11 @@ export interface Presence {
   beat(b: Beat): Transition | null
   offline(deviceId: string, reason: TransitionReason, at: number): Transition | null
   onTransition(listener: (t: Transition) => void): void
+  /**
+   * Resumes states saved or rebuilt at start, without emitting transitions: an online device
+   * whose deadline has already passed goes offline at that deadline (its true time).
+   */
+  restore(states: readonly DeviceState[]): void
   get(deviceId: string): DeviceState | undefined
   list(): DeviceState[]
   /** Devices known and online, per store (`''` for devices with no store). */

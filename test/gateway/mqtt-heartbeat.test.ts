@@ -51,6 +51,12 @@ describe('MQTT heartbeats on the embedded broker', () => {
     const received = sumOf(m, 'pulsegate_events_received_total', 'source="mqtt"')
     expect(received).toBe(3)
     expect(received).toBe(['stored', 'rejected', 'duplicate', 'dropped'].reduce((n, k) => n + sumOf(m, `pulsegate_events_${k}_total`, 'source="mqtt"'), 0))
+    // Only the one valid heartbeat (battery 85, signal -60, store s1) reaches the distributions.
+    expect(m.get('pulsegate_device_battery_percent_count{store="s1"}')).toBe(1)
+    expect(m.get('pulsegate_device_battery_percent_bucket{le="70",store="s1"}')).toBe(0)
+    expect(m.get('pulsegate_device_battery_percent_bucket{le="90",store="s1"}')).toBe(1)
+    expect(m.get('pulsegate_device_signal_dbm_bucket{le="-60",store="s1"}')).toBe(1)
+    expect(m.get('pulsegate_device_signal_dbm_bucket{le="-70",store="s1"}')).toBe(0)
   })
 
   it('counts connected MQTT clients', async () => {

@@ -300,6 +300,42 @@ describe('docs/openapi.yaml', () => {
     expectDocumented(await send('GET', '/v1/admin/audit', { key: read }), 'GET', '/v1/admin/audit')
   })
 
+  it('describes real answers of the device and store routes', async () => {
+    const added = await send('POST', '/v1/admin/devices', { key: admin, body: { device_id: 'oa-d1', store_id: 'oa-s1', table_id: 'T1' } })
+    expect(added.statusCode).toBe(201)
+    expectDocumented(added, 'POST', '/v1/admin/devices')
+    expectDocumented(await send('POST', '/v1/admin/devices', { key: admin, body: { device_id: 'oa-d1', store_id: 'oa-s1' } }), 'POST', '/v1/admin/devices')
+    expectDocumented(await send('POST', '/v1/admin/devices', { key: admin, body: { device_id: 'a/b', store_id: 'oa-s1' } }), 'POST', '/v1/admin/devices')
+    expectDocumented(await send('GET', '/v1/admin/devices?store_id=oa-s1', { key: admin }), 'GET', '/v1/admin/devices')
+    expectDocumented(await send('GET', '/v1/admin/devices?limit=0', { key: admin }), 'GET', '/v1/admin/devices')
+    expectDocumented(await send('GET', '/v1/admin/devices/oa-d1', { key: admin }), 'GET', '/v1/admin/devices/{device_id}')
+    expectDocumented(await send('GET', '/v1/admin/devices/none', { key: admin }), 'GET', '/v1/admin/devices/{device_id}')
+    for (const action of ['disable', 'enable', 'rotate']) {
+      expectDocumented(await send('POST', `/v1/admin/devices/oa-d1/${action}`, { key: admin }), 'POST', `/v1/admin/devices/{device_id}/${action}`)
+      expectDocumented(await send('POST', `/v1/admin/devices/none/${action}`, { key: admin }), 'POST', `/v1/admin/devices/{device_id}/${action}`)
+    }
+    const csv = 'device_id,store_id,table_id\noa-d1,oa-s1,T2\noa-d2,oa-s1,\n'
+    expectDocumented(await send('POST', '/v1/admin/devices/import', { key: admin, body: csv, headers: { 'content-type': 'text/csv' } }), 'POST', '/v1/admin/devices/import')
+    expectDocumented(await send('POST', '/v1/admin/devices/import', { key: admin, body: { csv } }), 'POST', '/v1/admin/devices/import')
+    expectDocumented(await send('POST', '/v1/admin/devices/import', { key: admin, body: 'device_id\nx\n', headers: { 'content-type': 'text/csv' } }), 'POST', '/v1/admin/devices/import')
+    expectDocumented(await send('POST', '/v1/admin/devices/import', { key: admin, body: { file: csv } }), 'POST', '/v1/admin/devices/import')
+
+    const hours = [{ rrule: 'FREQ=DAILY;BYHOUR=10', duration: 'PT14H', tzid: 'Europe/Berlin' }]
+    expectDocumented(await send('PUT', '/v1/admin/stores/oa-s1', { key: admin, body: { time_zone: 'Europe/Berlin', opening_hours: hours } }), 'PUT', '/v1/admin/stores/{store_id}')
+    expectDocumented(await send('PUT', '/v1/admin/stores/oa-s1', { key: admin, body: { name: 'x' } }), 'PUT', '/v1/admin/stores/{store_id}')
+    expectDocumented(await send('PUT', '/v1/admin/stores/oa-s1', { key: admin, body: { opening_hours: [{ ...hours[0], duration: '14h' }] } }), 'PUT', '/v1/admin/stores/{store_id}')
+    expectDocumented(await send('PUT', '/v1/admin/stores/oa-s1', { key: admin, body: { time_zone: 'CEST' } }), 'PUT', '/v1/admin/stores/{store_id}')
+    expectDocumented(await send('PUT', '/v1/admin/stores/oa-s1', { key: admin, body: { timezone: 'UTC' } }), 'PUT', '/v1/admin/stores/{store_id}')
+    await send('PUT', '/v1/admin/stores/oa-s2', { key: admin, body: { opening_hours: hours } })
+    expectDocumented(await send('GET', '/v1/admin/stores/oa-s2?at=2024-03-31T09:30:00%2B02:00', { key: admin }), 'GET', '/v1/admin/stores/{store_id}')
+    expectDocumented(await send('GET', '/v1/admin/stores/oa-s1', { key: admin }), 'GET', '/v1/admin/stores/{store_id}')
+    expectDocumented(await send('GET', '/v1/admin/stores/oa-s1?at=soon', { key: admin }), 'GET', '/v1/admin/stores/{store_id}')
+    expectDocumented(await send('GET', '/v1/admin/stores/none', { key: admin }), 'GET', '/v1/admin/stores/{store_id}')
+    expectDocumented(await send('GET', '/v1/admin/stores', { key: admin }), 'GET', '/v1/admin/stores')
+    expectDocumented(await send('DELETE', '/v1/admin/stores/oa-s2', { key: admin }), 'DELETE', '/v1/admin/stores/{store_id}')
+    expectDocumented(await send('DELETE', '/v1/admin/stores/oa-s2', { key: admin }), 'DELETE', '/v1/admin/stores/{store_id}')
+  })
+
   it('serves itself as YAML and JSON, and describes the public routes', async () => {
     const yaml = await send('GET', '/openapi.yaml')
     expect([yaml.statusCode, yaml.headers['content-type'], yaml.body]).toEqual([200, 'application/yaml', yamlText])

@@ -325,11 +325,26 @@ export async function startRedis(): Promise<RunningServer> {
 
 // ---------------------------------------------------------------- mosquitto
 
-function mosquittoConfig(port: number): string {
+/** Options of startMosquitto; the defaults give an anonymous broker that keeps nothing. */
+export interface MosquittoOptions {
+  /** Port to bind; unset picks a free one. Pass the previous port to restart "the same" broker. */
+  port?: number
+  /**
+   * Directory where mosquitto keeps retained messages and persistent sessions across restarts
+   * (`persistence true`); it survives stop(), and the caller removes it. Unset: no persistence.
+   */
+  persistenceDir?: string
+}
+
+function mosquittoConfig(port: number, persistenceDir: string | undefined): string {
+  const persistence = persistenceDir === undefined
+    ? ['persistence false']
+    // The trailing slash is required: mosquitto prepends the location to the file name as is.
+    : ['persistence true', `persistence_location ${persistenceDir}/`]
   return [
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
-    'persistence false',
+    ...persistence,
     // Benchmarks publish in bursts; the defaults (1000 queued, 20 in flight) would drop or throttle them.
     'max_queued_messages 100000',
     'max_inflight_messages 1000',
@@ -344,10 +359,22 @@ function mosquittoConfig(port: number): string {
   ].join('\n')
 }
 
-async function startMosquittoOn(bin: string, port: number): Promise<MosquittoServer> {
+/** Started as root, mosquitto drops to its own user, which must be able to write its database. */
+async function chownToMosquitto(dir: string): Promise<void> {
+  if (!isRoot()) return
+  const id = (flag: string): Promise<number> => run('id', [flag, 'mosquitto']).then((out) => Number(out.trim()))
+  const [uid, gid] = await Promise.all([id('-u'), id('-g')])
+  await chown(dir, uid, gid)
+}
+
+async function startMosquittoOn(bin: string, port: number, persistenceDir: string | undefined): Promise<MosquittoServer> {
+  if (persistenceDir !== undefined) {
+    await mkdir(persistenceDir, { recursive: true })
+    await chownToMosquitto(persistenceDir)
+  }
   const dir = await makeTempDir('mosquitto')
   const conf = path.join(dir, 'mosquitto.conf')
-  await writeFile(conf, mosquittoConfig(port))
+  await writeFile(conf, mosquittoConfig(port, persistenceDir))
   const readyLog = /mosquitto version \S+ running/
   const stop = await launch({ name: 'mosquitto', bin, args: ['-c', conf], dir, readyLog, probe: () => canConnect(port) })
   return { url: `mqtt://127.0.0.1:${port}`, port, stop }
@@ -357,11 +384,11 @@ async function startMosquittoOn(bin: string, port: number): Promise<MosquittoSer
  * A mosquitto broker of our own. If apt started Debian's system service on 1883 we leave
  * it alone: it is not ours to stop, and our port is different.
  */
-export async function startMosquitto(opts: { port?: number } = {}): Promise<MosquittoServer> {
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<MosquittoServer> {
   const bin = await requireBinaries([{ binary: 'mosquitto', pkg: 'mosquitto' },
     { binary: 'mosquitto_pub', pkg: 'mosquitto-clients' }])
-  if (opts.port !== undefined) return startMosquittoOn(bin, opts.port)
-  return withFreshPort((port) => startMosquittoOn(bin, port))
+  if (opts.port !== undefined) return startMosquittoOn(bin, opts.port, opts.persistenceDir)
+  return withFreshPort((port) => startMosquittoOn(bin, port, opts.persistenceDir))
 }
 
 // ---------------------------------------------------------------- PostgreSQL

@@ -1,6 +1,9 @@
 import { eventsMigration } from './0001-events.js'
 import { jobsMigration } from './0002-jobs.js'
 import { accessMigration } from './0003-access.js'
+import { devicesMigration } from './0004-devices.js'
+import { mqttPersistenceMigration } from './0005-mqtt-persistence.js'
+import { presenceMigration } from './0006-presence.js'
 
 export interface Migration {
   version: number
@@ -9,4 +12,4 @@ export interface Migration {
 }
 
 /** In version order; a released migration is never edited, only followed by a new one. */
-export const migrations: readonly Migration[] = [eventsMigration, jobsMigration, accessMigration]
+export const migrations: readonly Migration[] = [eventsMigration, jobsMigration, accessMigration, devicesMigration, mqttPersistenceMigration, presenceMigration]
