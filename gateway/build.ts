@@ -13,6 +13,7 @@ import { createJobRunner, type JobRunner } from '../processors/jobs/runner.js'
 import { createPartitions, maintenanceJobs } from '../processors/maintenance/partitions-job.js'
 import { createMetrics, emptyTally, recordTally, refusedTally, type Metrics } from '../processors/metrics/metrics.js'
 import { loadPlans, type PlanSet } from '../processors/plan/registry.js'
+import { DbPersistence } from '../processors/mqtt-persistence/db-persistence.js'
 import { createMemoryPresence } from '../processors/presence/memory.js'
 import type { Presence, Transition } from '../processors/presence/presence.js'
 import { clearSavedPresence, loadPresence, savePresence } from '../processors/presence/rebuild.js'
@@ -113,10 +114,11 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
   const jobs = createJobs(db, log, config, metrics)
   for (const job of maintenanceJobs(db, retention)) jobs.register(job)
   const http = await buildHttp(services)
-  const broker = await buildBroker(services)
+  const mqttPersistence = new DbPersistence({ db })
+  const broker = await buildBroker(services, mqttPersistence)
   return {
     services, http, broker, jobs, generatedAdminKey: access.generatedAdminKey,
-    close: () => closeAll({ jobs, intake, presence, optOuts: access.optOuts, db, lock })
+    close: () => closeAll({ jobs, intake, presence, optOuts: access.optOuts, mqttPersistence, db, lock })
   }
 }
 
@@ -163,11 +165,13 @@ function recordTransitions(intake: Intake, metrics: Metrics, log: Logger): (t: T
   }
 }
 
-interface Closable { jobs: JobRunner; intake: Intake; presence: Presence; optOuts: OptOuts; db: Db; lock: DirLock | undefined }
+interface Closable { jobs: JobRunner; intake: Intake; presence: Presence; optOuts: OptOuts; mqttPersistence: DbPersistence; db: Db; lock: DirLock | undefined }
 
 async function closeAll(c: Closable): Promise<void> {
   await c.jobs.stop()
   await c.intake.close()
+  // The broker is closed by now (listen.ts): its last writes finish before the store closes.
+  await c.mqttPersistence.destroy()
   c.presence.close()
   // After the drain: the snapshot the next start resumes from. If it cannot be written, the
   // next start rebuilds presence from the store as after a crash (see rebuild.ts).

@@ -1,5 +1,7 @@
 import { Aedes, type AedesOptions, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes'
+import type { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
+import type { DbPersistence } from '../../processors/mqtt-persistence/db-persistence.js'
 import { parseDeviceEvents, parseStatus } from '../../processors/ingest/device-messages.js'
 import type { BatchContext } from '../../processors/pipeline/context.js'
 import { DEVICES_APP } from '../../processors/presence/transition-events.js'
@@ -16,12 +18,14 @@ type Done = (err: Error | null) => void
  * the connection without a PUBACK (MQTT 3.1.1 has no PUBACK reason codes), and the device's
  * retry is recognised on the next attempt. A device's Last Will passes through the same hook.
  */
-export async function buildBroker(svc: GatewayServices): Promise<Aedes> {
+export async function buildBroker(svc: GatewayServices, persistence: DbPersistence): Promise<Aedes> {
   const log = svc.log.child({ component: 'mqtt' })
   const timedOut = new WeakSet<Client>()
   const opts: AedesOptions = {
     // Ids and topics of devices are short; refuse deep topic trees early (aedes checks it).
     maxTopicLevels: 8,
+    // Retained messages, persistent sessions and Wills live in the event store: they survive a restart.
+    persistence,
     authorizePublish(client, packet, callback) {
       const topic = parseDeviceTopic(packet.topic)
       svc.metrics.mqttMessages.inc({ kind: topic?.kind ?? 'other' })
@@ -36,6 +40,11 @@ export async function buildBroker(svc: GatewayServices): Promise<Aedes> {
     }
   }
   const broker = await Aedes.createBroker(opts)
+  // aedes reports persistence failures outside a client (the Will sweep, routing a publish) as
+  // 'error' events: without a listener one database hiccup would end the process. (Its typings
+  // omit the event; the class is an EventEmitter.)
+  const emitter: EventEmitter = broker
+  emitter.on('error', (err: Error) => log.error({ err: err.message }, 'broker persistence error'))
   broker.on('client', () => svc.metrics.mqttConnections.inc())
   broker.on('clientDisconnect', () => svc.metrics.mqttConnections.dec())
   // Marked before aedes publishes the Will of a client whose keepalive ran out (SPEC §6 `keepalive`).
