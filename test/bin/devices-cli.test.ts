@@ -1,22 +1,9 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, startGatewayProcess, TEST_ADMIN_KEY, type GatewayProc } from '../support/gateway-process.js'
+import { cli, startGatewayProcess, TEST_ADMIN_KEY, type GatewayProc } from '../support/gateway-process.js'
 import { fixtureDir } from '../support/helpers.js'
 
-const run = promisify(execFile)
 const SECRET = '[A-Za-z0-9_-]{22}'
 
-/** Runs `pulsegate <args>` as a user would; resolves with its exit code and output. */
-async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } })
-    return { code: 0, out: stdout + stderr }
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string }
-    return { code: e.code, out: e.stdout + e.stderr }
-  }
-}
 
 describe('pulsegate devices, against the running gateway', () => {
   const files = fixtureDir('pulsegate-devices-cli-')

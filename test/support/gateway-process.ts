@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { promisify } from 'node:util'
 import { join } from 'node:path'
 import { freePort } from './services.js'
 
@@ -45,4 +46,17 @@ export async function createKey(httpUrl: string, kind: 'write' | 'read', appId =
   })
   if (res.status !== 201) throw new Error(`key not created: ${res.status} ${await res.text()}`)
   return (await res.json() as { secret: string }).secret
+}
+
+const run = promisify(execFile)
+
+/** Runs `pulsegate <args>` as a user would; resolves with its exit code and output. */
+export async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } })
+    return { code: 0, out: stdout + stderr }
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string }
+    return { code: e.code, out: e.stdout + e.stderr }
+  }
 }
