@@ -14,7 +14,8 @@ import { createPartitions, maintenanceJobs } from '../processors/maintenance/par
 import { createMetrics, emptyTally, recordTally, refusedTally, type Metrics } from '../processors/metrics/metrics.js'
 import { loadPlans, type PlanSet } from '../processors/plan/registry.js'
 import { DbPersistence } from '../processors/mqtt-persistence/db-persistence.js'
-import { createMemoryPresence } from '../processors/presence/memory.js'
+import { createMemoryPresence, systemClock } from '../processors/presence/memory.js'
+import { createOpeningHoursCache } from '../processors/stores/hours-cache.js'
 import type { Presence, Transition } from '../processors/presence/presence.js'
 import { clearSavedPresence, loadPresence, savePresence } from '../processors/presence/rebuild.js'
 import { transitionEvent } from '../processors/presence/transition-events.js'
@@ -94,7 +95,9 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
     maxBatchRows: config.intakeMaxBatchRows, maxQueuedRows: config.intakeMaxQueuedRows, concurrency: db.maxConcurrency,
     onCommit: ({ rows, ms }) => { metrics.commitSeconds.observe(ms / 1000); metrics.commitRows.observe(rows) }
   })
-  const presence = createMemoryPresence()
+  const storeRegistry = createStoreRegistry(db)
+  const openingHours = await createOpeningHoursCache(storeRegistry, { onError: (err) => log.warn({ err: err.message }, 'opening hours refresh failed') })
+  const presence = createMemoryPresence(systemClock, { storeOpen: openingHours.isOpen })
   presence.onTransition(recordTransitions(intake, metrics, log))
   // Resume presence from before this start; devices silent since go offline at their deadline.
   presence.restore(await loadPresence(db, { defaultIntervalMs: config.heartbeatIntervalS * 1000, startedAt: Date.now() }))
@@ -104,7 +107,7 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
   const services = createServices({
     config, log, db, intake, metrics, presence, ...access,
     plans, privacyKey,
-    deviceRegistry: createDeviceRegistry({ db }), storeRegistry: createStoreRegistry(db),
+    deviceRegistry: createDeviceRegistry({ db }), storeRegistry, openingHours,
     steps: gatewaySteps({ optOut: optOutStep(access.optOuts), privacy, flag: flagStep(config, metrics) }),
     maskForQuarantine: (raw) => maskRawPayload(raw, plans.latest, privacyKey),
     limits: { maxEventBytes: config.maxEventBytes, skewThresholdMs: config.skewThresholdMs, lateAfterMs: config.lateAfterMs, retentionMs: config.retentionDays * DAY_MS },
@@ -118,7 +121,7 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
   const broker = await buildBroker(services, mqttPersistence)
   return {
     services, http, broker, jobs, generatedAdminKey: access.generatedAdminKey,
-    close: () => closeAll({ jobs, intake, presence, optOuts: access.optOuts, mqttPersistence, db, lock })
+    close: () => { openingHours.close(); return closeAll({ jobs, intake, presence, optOuts: access.optOuts, mqttPersistence, db, lock }) }
   }
 }
 

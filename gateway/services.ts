@@ -13,6 +13,7 @@ import type { RealtimeCounters } from '../processors/realtime/counters.js'
 import type { KeyRing } from '../processors/access/key-ring.js'
 import type { OptOuts } from '../processors/access/opt-outs.js'
 import type { DeviceRegistry } from '../processors/devices/registry.js'
+import type { OpeningHoursCache } from '../processors/stores/hours-cache.js'
 import type { StoreRegistry } from '../processors/stores/registry.js'
 import type { Steps } from '../processors/pipeline/pipeline.js'
 import type { QuarantineFilter, QuarantineItem } from '../processors/quarantine/list.js'
@@ -39,6 +40,8 @@ export interface GatewayServices {
   deviceRegistry: DeviceRegistry
   /** Stores and their opening hours (SPEC §6). */
   storeRegistry: StoreRegistry
+  /** Every store's opening hours, compiled in memory (presence asks it on its timer). */
+  openingHours: OpeningHoursCache
   /** The pipeline's steps, built once with this gateway's state (opt-outs, flags). */
   steps: Steps
   /** Privacy for inputs going to quarantine. */

@@ -18,7 +18,15 @@ export const systemClock: Clock = {
  * earliest of them (a heap), so a device goes offline at its deadline, not at the next tick
  * of a periodic scan.
  */
-export function createMemoryPresence(clock: Clock = systemClock): Presence {
+export interface MemoryPresenceOptions {
+  /**
+   * Whether the device's store is open at an instant. A device whose deadline passes while its
+   * store is closed goes offline as `closed` (expected, no alarm), not `heartbeat_timeout`.
+   */
+  storeOpen?: (storeId: string | null, at: number) => boolean
+}
+
+export function createMemoryPresence(clock: Clock = systemClock, opts: MemoryPresenceOptions = {}): Presence {
   const devices = new Map<string, DeviceState>()
   const heap = new DeadlineHeap()
   const listeners: Array<(t: Transition) => void> = []
@@ -43,7 +51,9 @@ export function createMemoryPresence(clock: Clock = systemClock): Presence {
     for (let top = heap.peek(); top !== undefined && top.at <= now; top = heap.peek()) {
       heap.pop()
       const d = devices.get(top.id)
-      if (d?.online === true && d.deadline === top.at) setOffline(d, 'heartbeat_timeout', d.deadline)
+      if (d?.online === true && d.deadline === top.at) {
+        setOffline(d, opts.storeOpen?.(d.storeId, d.deadline) === false ? 'closed' : 'heartbeat_timeout', d.deadline)
+      }
     }
     arm()
   }

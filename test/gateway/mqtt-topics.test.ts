@@ -4,7 +4,7 @@ import mqttPacket from 'mqtt-packet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startGateway, type RunningGateway } from '../../gateway/listen.js'
 import { openPglite } from '../../processors/db/pglite.js'
-import { parseMetrics, sumOf, testConfig } from '../support/gateway.js'
+import { keyFor, parseMetrics, sumOf, testConfig } from '../support/gateway.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -87,5 +87,33 @@ describe('device topics on the embedded broker: events, status, Will and keepali
     expect(presence().get('tc-5')).toMatchObject({ online: false, reason: 'keepalive' })
     // MQTT 3.1.1 §3.1.2.10: the server disconnects after 1.5 × keepalive without a packet.
     expect((presence().get('tc-5')?.since ?? 0) - started).toBeLessThan(2500)
+  })
+})
+
+describe('presence outside opening hours', () => {
+  it('takes a silent device offline as closed, not heartbeat_timeout, when its store is closed', async () => {
+    const running = await startGateway(testConfig(), { db: await openPglite() })
+    try {
+      const admin = await keyFor(running.gateway, 'admin')
+      // Open one minute a day, twelve hours from now: closed at the device's deadline.
+      const opening = new Date(Date.now() + 12 * 3600_000)
+      const rrule = `FREQ=DAILY;BYHOUR=${opening.getUTCHours()};BYMINUTE=${opening.getUTCMinutes()};BYSECOND=0`
+      const put = await fetch(`${running.httpUrl}/v1/admin/stores/night-hall`, {
+        method: 'PUT', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ time_zone: 'UTC', opening_hours: [{ rrule, duration: 'PT1M', tzid: 'UTC' }] })
+      })
+      expect(put.status).toBe(201)
+      const dev = await mqtt.connectAsync(running.mqttUrl, { clientId: 'nh-1', reconnectPeriod: 0 })
+      await dev.publishAsync('devices/nh-1/heartbeat', JSON.stringify({ store_id: 'night-hall', interval_s: 1 }), { qos: 1 })
+      await dev.endAsync()
+      const deadline = running.gateway.services.presence.get('nh-1')?.deadline ?? 0
+      await sleep(deadline - Date.now() + 500)
+      expect(running.gateway.services.presence.get('nh-1')).toMatchObject({ online: false, reason: 'closed', since: deadline })
+      await sleep(100)
+      const { rows } = await running.gateway.services.db.query("SELECT properties FROM events WHERE event_name = 'device_offline' AND device_id = 'nh-1'")
+      expect(rows).toEqual([{ properties: { device_id: 'nh-1', reason: 'closed' } }])
+    } finally {
+      await running.stop()
+    }
   })
 })

@@ -35,6 +35,8 @@ export function adminStoreRoutes(app: FastifyInstance, svc: GatewayServices): vo
     const { store, created } = await stores.upsert({
       storeId: req.params.store_id, name: b.name, timeZone: b.time_zone ?? svc.config.timeZone, openingHours: b.opening_hours ?? []
     }, actorOf(req.apiKey))
+    // Presence reads the compiled hours from memory: changed here, they apply at once.
+    await svc.openingHours.refresh()
     return reply.code(created ? 201 : 200).send(wireStore(store))
   })
   app.get<{ Querystring: { after?: string; limit?: number } }>('/v1/admin/stores', {
@@ -61,6 +63,7 @@ export function adminStoreRoutes(app: FastifyInstance, svc: GatewayServices): vo
     if (!await stores.delete(req.params.store_id, actorOf(req.apiKey))) {
       return reply.code(404).send(errorBody(errors.NO_SUCH_STORE.code, `no store ${req.params.store_id}`))
     }
+    await svc.openingHours.refresh()
     return { deleted: true }
   })
 }
