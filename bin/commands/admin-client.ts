@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
 /**
  * The command line talks to the running gateway's admin API (SPEC §1: tools never open
  * `./data`, which the gateway holds). Where the gateway is: `PULSEGATE_URL`, else this
@@ -9,6 +10,27 @@ export interface AdminClient {
 }
 
 export class CliError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>
+
+/**
+ * The arguments of `pulsegate <command> …`, parsed strictly; on a mistake it prints the
+ * problem and the usage and returns undefined (the caller exits with 2).
+ */
+export function parseCommandArgs<O extends Options>(command: string, args: string[], options: O, usage: string, out: NodeJS.WritableStream) {
+  try {
+    return parseArgs({ args, allowPositionals: true, strict: true, options })
+  } catch (err) {
+    out.write(`pulsegate ${command}: ${(err as Error).message}\n${usage}\n`)
+    return undefined
+  }
+}
+
+/** Rows as aligned columns, header first, two spaces apart. */
+export function textTable(rows: string[][]): string {
+  const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n'
+}
 
 export function adminClient(env: NodeJS.ProcessEnv = process.env): AdminClient {
   const base = (env.PULSEGATE_URL ?? `http://127.0.0.1:${env.PULSEGATE_HTTP_PORT ?? '8080'}`).replace(/\/+$/, '')

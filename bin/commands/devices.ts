@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { parseArgs } from 'node:util'
-import { adminClient, CliError, type AdminClient } from './admin-client.js'
+import { adminClient, CliError, parseCommandArgs, textTable, type AdminClient } from './admin-client.js'
 
 const USAGE = `Usage:
   pulsegate devices add <device id> --store <store id> [--table <table id>] [--interval <seconds>] [--json]
@@ -28,16 +27,8 @@ const PAGE = 1000
 
 /** `pulsegate devices …`: returns the exit code (0 done, 1 refused or unreachable, 2 usage). */
 export async function devicesCommand(args: string[], out: NodeJS.WritableStream, client?: AdminClient): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args, allowPositionals: true, strict: true,
-      options: { store: { type: 'string' }, table: { type: 'string' }, interval: { type: 'string' }, json: { type: 'boolean' } }
-    })
-  } catch (err) {
-    out.write(`pulsegate devices: ${(err as Error).message}\n${USAGE}\n`)
-    return 2
-  }
+  const parsed = parseCommandArgs('devices', args, { store: { type: 'string' }, table: { type: 'string' }, interval: { type: 'string' }, json: { type: 'boolean' } } as const, USAGE, out)
+  if (parsed === undefined) return 2
   const { values, positionals: [sub, arg] } = parsed
   if (values.interval !== undefined && !/^\d+$/.test(values.interval)) {
     out.write(`pulsegate devices: --interval takes whole seconds, not ${JSON.stringify(values.interval)}\n`)
@@ -110,6 +101,5 @@ function importSummary(a: ImportAnswer): string {
 function table(devices: WireDevice[]): string {
   const rows = [['DEVICE', 'STORE', 'TABLE', 'INTERVAL', 'ENABLED', 'PREFIX', 'CREATED', 'ROTATED'],
     ...devices.map((d) => [d.device_id, d.store_id, d.table_id ?? '-', `${d.heartbeat_interval_s}s`, d.enabled ? 'yes' : 'no', d.secret_prefix, d.created_at, d.last_rotated_at ?? '-'])]
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n'
+  return textTable(rows)
 }

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util'
-import { adminClient, CliError, type AdminClient } from './admin-client.js'
+import { adminClient, CliError, parseCommandArgs, textTable, type AdminClient } from './admin-client.js'
 
 const USAGE = `Usage:
   pulsegate keys create --kind write|read|admin [--app <app id>] [--name <label>] [--json]
@@ -13,16 +12,8 @@ interface WireKey { id: string; kind: string; app_id: string | null; name: strin
 
 /** `pulsegate keys …`: returns the exit code (0 done, 1 refused or unreachable, 2 usage). */
 export async function keysCommand(args: string[], out: NodeJS.WritableStream, client?: AdminClient): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args, allowPositionals: true, strict: true,
-      options: { kind: { type: 'string' }, app: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } }
-    })
-  } catch (err) {
-    out.write(`pulsegate keys: ${(err as Error).message}\n${USAGE}\n`)
-    return 2
-  }
+  const parsed = parseCommandArgs('keys', args, { kind: { type: 'string' }, app: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } } as const, USAGE, out)
+  if (parsed === undefined) return 2
   const { values, positionals } = parsed
   const [sub, id] = positionals
   try {
@@ -54,6 +45,5 @@ export async function keysCommand(args: string[], out: NodeJS.WritableStream, cl
 function table(keys: WireKey[]): string {
   const rows = [['ID', 'KIND', 'APP', 'PREFIX', 'NAME', 'CREATED', 'REVOKED'],
     ...keys.map((k) => [k.id, k.kind, k.app_id ?? '-', k.prefix, k.name, k.created_at, k.revoked_at ?? '-'])]
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n'
+  return textTable(rows)
 }
