@@ -145,8 +145,8 @@ async function setUp(opts: MqttQos1Options): Promise<Setup> {
   const mosquitto = await startMosquitto()
   const dirs = [await mkdtemp(path.join(os.tmpdir(), 'pulsegate-bench-mqtt-')), await mkdtemp(path.join(os.tmpdir(), 'pulsegate-bench-pglite-'))] as const
   const url = await createDatabase(pg.url, 'bench_mqtt')
-  const gateways: GatewayProcess[] = [await startGatewayProcess({ name: 'gateway-mqtt-pg', cpuProfDir: opts.cpuProfDir, env: { PULSEGATE_DATABASE_URL: url, PULSEGATE_DATA_DIR: dirs[0] } })]
-  if (opts.pglite) gateways.push(await startGatewayProcess({ name: 'gateway-mqtt-pglite', cpuProfDir: opts.cpuProfDir, env: { PULSEGATE_DATA_DIR: dirs[1] } }))
+  const gateways: GatewayProcess[] = [await startGatewayProcess({ name: 'gateway-mqtt-pg', cpuProfDir: opts.cpuProfDir, env: { PULSEGATE_DATABASE_URL: url, PULSEGATE_DATA_DIR: dirs[0], PULSEGATE_MQTT_ALLOW_ANONYMOUS: 'true' } })]
+  if (opts.pglite) gateways.push(await startGatewayProcess({ name: 'gateway-mqtt-pglite', cpuProfDir: opts.cpuProfDir, env: { PULSEGATE_DATA_DIR: dirs[1], PULSEGATE_MQTT_ALLOW_ANONYMOUS: 'true' } }))
   const fleet = await startFleet(opts, mosquitto)
   const pgliteAcked = { n: 0 }
   const targets = [mosquittoTarget(mosquitto, fleet), gatewayPgTarget(gateways[0] as GatewayProcess, url, pg, fleet)]

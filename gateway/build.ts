@@ -49,7 +49,8 @@ export interface GatewayDeps {
 export interface Gateway {
   services: GatewayServices
   http: FastifyInstance
-  broker: Aedes
+  /** The embedded broker; null when an external one is consumed (`PULSEGATE_MQTT_URL`). */
+  broker: Aedes | null
   jobs: JobRunner
   /** The admin key generated at first start, to print once; null otherwise. */
   generatedAdminKey: string | null
@@ -117,8 +118,8 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
   const jobs = createJobs(db, log, config, metrics)
   for (const job of maintenanceJobs(db, retention)) jobs.register(job)
   const http = await buildHttp(services)
-  const mqttPersistence = new DbPersistence({ db })
-  const broker = await buildBroker(services, mqttPersistence)
+  const mqttPersistence = config.mqttUrl === undefined ? new DbPersistence({ db }) : null
+  const broker = mqttPersistence === null ? null : await buildBroker(services, mqttPersistence)
   return {
     services, http, broker, jobs, generatedAdminKey: access.generatedAdminKey,
     close: () => { openingHours.close(); return closeAll({ jobs, intake, presence, optOuts: access.optOuts, mqttPersistence, db, lock }) }
@@ -168,13 +169,13 @@ function recordTransitions(intake: Intake, metrics: Metrics, log: Logger): (t: T
   }
 }
 
-interface Closable { jobs: JobRunner; intake: Intake; presence: Presence; optOuts: OptOuts; mqttPersistence: DbPersistence; db: Db; lock: DirLock | undefined }
+interface Closable { jobs: JobRunner; intake: Intake; presence: Presence; optOuts: OptOuts; mqttPersistence: DbPersistence | null; db: Db; lock: DirLock | undefined }
 
 async function closeAll(c: Closable): Promise<void> {
   await c.jobs.stop()
   await c.intake.close()
   // The broker is closed by now (listen.ts): its last writes finish before the store closes.
-  await c.mqttPersistence.destroy()
+  await c.mqttPersistence?.destroy()
   c.presence.close()
   // After the drain: the snapshot the next start resumes from. If it cannot be written, the
   // next start rebuilds presence from the store as after a crash (see rebuild.ts).

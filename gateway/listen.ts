@@ -1,7 +1,9 @@
 import { createServer, type AddressInfo, type Server } from 'node:net'
+import type { Aedes } from 'aedes'
 import type { Logger } from 'pino'
 import { buildGateway, type Gateway, type GatewayDeps } from './build.js'
 import type { Config } from './config/settings.js'
+import { connectExternalBroker } from './mqtt/external.js'
 
 export interface RunningGateway {
   gateway: Gateway
@@ -19,14 +21,32 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   const gateway = await buildGateway(config, deps)
   const log = gateway.services.log
   const httpUrl = await gateway.http.listen({ host: config.httpHost, port: config.httpPort })
-  const mqttServer = createServer(gateway.broker.handle)
-  const mqttPort = await listenTcp(mqttServer, '127.0.0.1', config.mqttPort)
+  const mqtt = gateway.broker === null ? await connectExternalBroker(gateway.services, config) : await listenEmbedded(gateway.broker, config)
   await gateway.jobs.start()
-  const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`
+  const mqttUrl = mqtt.url
   log.info({ http: httpUrl, mqtt: mqttUrl, store: gateway.services.db.kind }, 'gateway started')
   let stopping: Promise<void> | undefined
-  const stop = (): Promise<void> => (stopping ??= withDeadline(shutdown(gateway, mqttServer, log), config.shutdownTimeoutMs))
+  const stop = (): Promise<void> => (stopping ??= withDeadline(shutdown(gateway, mqtt, log), config.shutdownTimeoutMs))
   return { gateway, httpUrl, mqttUrl, stop }
+}
+
+/** What stops MQTT traffic at shutdown: the embedded broker's listeners, or the external session. */
+interface MqttEdge {
+  url: string
+  /** Stops accepting new MQTT work (refuses connections). */
+  refuse(): void
+  /** Ends MQTT after in-flight work committed. */
+  close(): Promise<void>
+}
+
+async function listenEmbedded(broker: Aedes, config: Config): Promise<MqttEdge> {
+  const server = createServer(broker.handle)
+  const port = await listenTcp(server, '127.0.0.1', config.mqttPort)
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    refuse: () => server.close(),
+    close: () => new Promise<void>((resolve) => broker.close(() => resolve()))
+  }
 }
 
 function listenTcp(server: Server, host: string, port: number): Promise<number> {
@@ -46,16 +66,16 @@ function listenTcp(server: Server, host: string, port: number): Promise<number> 
  * at that moment, and would otherwise wait for their keep-alive timeout); only then disconnect
  * MQTT clients, stop jobs and close the store.
  */
-async function shutdown(gw: Gateway, mqttServer: Server, log: Logger): Promise<void> {
+async function shutdown(gw: Gateway, mqtt: MqttEdge, log: Logger): Promise<void> {
   log.info('shutting down')
-  mqttServer.close()
+  mqtt.refuse()
   const httpClosed = gw.http.close()
   await gw.services.intake.close()
   gw.http.server.closeIdleConnections()
   const forced = setTimeout(() => gw.http.server.closeAllConnections(), 1000).unref()
   await httpClosed
   clearTimeout(forced)
-  await new Promise<void>((resolve) => gw.broker.close(() => resolve()))
+  await mqtt.close()
   await gw.close()
   log.info('stopped')
 }

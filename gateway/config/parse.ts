@@ -65,3 +65,11 @@ export const origins: Parser<string[]> = (raw) => {
   }
   return list
 }
+
+/** `true` or `false` (also `1`/`0`, `yes`/`no`), case-insensitive. */
+export const boolean: Parser<boolean> = (raw) => {
+  const v = raw.trim().toLowerCase()
+  if (['true', '1', 'yes'].includes(v)) return true
+  if (['false', '0', 'no'].includes(v)) return false
+  throw new Error('must be true or false')
+}

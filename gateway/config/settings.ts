@@ -1,4 +1,4 @@
-import { host, integer, oneOf, origins, secret, text, timeZone, url, type Parser } from './parse.js'
+import { boolean, host, integer, oneOf, origins, secret, text, timeZone, url, type Parser } from './parse.js'
 
 /**
  * Every setting PulseGate reads, in one table: the README's configuration table is generated
@@ -26,7 +26,16 @@ const day = 24 * 3600 * 1000
 export const settings = [
   s('httpPort', 'HTTP_PORT', '8080', integer(0, 65535), 'HTTP API, `/metrics` and `/health` port (0 picks a free port)'),
   s('httpHost', 'HTTP_HOST', '0.0.0.0', host, 'Address the HTTP API binds; every route needs a key except `/health*`, `/metrics` and `/openapi.*`'),
-  s('mqttPort', 'MQTT_PORT', '1883', integer(0, 65535), 'Embedded MQTT broker TCP port (loopback only until device authentication arrives)'),
+  s('mqttPort', 'MQTT_PORT', '1883', integer(0, 65535), 'Embedded MQTT broker TCP port'),
+  s('mqttHost', 'MQTT_HOST', '0.0.0.0', host, 'Address the embedded broker\'s listeners bind (TCP, TLS and WebSocket); every client authenticates'),
+  s('mqttsPort', 'MQTTS_PORT', undefined, integer(0, 65535), 'MQTT over TLS port (8883 by convention); unset: no TLS listener. Needs `MQTT_TLS_CERT` and `MQTT_TLS_KEY`'),
+  s('mqttTlsCert', 'MQTT_TLS_CERT', undefined, text, 'PEM certificate chain file of the TLS and secure WebSocket listeners'),
+  s('mqttTlsKey', 'MQTT_TLS_KEY', undefined, text, 'PEM private key file of the TLS and secure WebSocket listeners'),
+  s('mqttWsPort', 'MQTT_WS_PORT', undefined, integer(0, 65535), 'MQTT over WebSocket port (path `/mqtt`; TLS when a certificate is set); unset: no WebSocket listener'),
+  s('mqttAllowAnonymous', 'MQTT_ALLOW_ANONYMOUS', 'false', boolean, 'Admit MQTT clients without credentials, publishing as any device (testing only; logged loudly at start)'),
+  s('mqttUrl', 'MQTT_URL', undefined, url('mqtt', 'mqtts', 'ws', 'wss'), 'External broker to subscribe to (`mqtt://user:pass@host:1883`) instead of running the embedded one'),
+  s('mqttSharedGroup', 'MQTT_SHARED_GROUP', 'pulsegate', text, 'MQTT 5 shared-subscription group replicas join on an external broker (`$share/{group}/devices/+/…`)'),
+  s('mqttClientId', 'MQTT_CLIENT_ID', undefined, text, 'Client id of the persistent session on the external broker; unset: `pulsegate-{host name}`'),
   s('dataDir', 'DATA_DIR', './data', text, 'Embedded store and state directory (locked by one process at a time)'),
   s('databaseUrl', 'DATABASE_URL', undefined, url('postgres', 'postgresql'), 'PostgreSQL 15+ connection string; unset keeps the embedded PGlite store in the data directory'),
   s('databasePoolSize', 'DATABASE_POOL_SIZE', '4', integer(1, 100), 'PostgreSQL connections; also how many group commits run at once'),

@@ -1,13 +1,11 @@
-import { Aedes, type AedesOptions, type AedesPublishPacket, type Client, type PublishPacket } from 'aedes'
+import { Aedes, type AedesOptions, type AedesPublishPacket, type Client } from 'aedes'
 import type { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import type { DbPersistence } from '../../processors/mqtt-persistence/db-persistence.js'
-import { parseDeviceEvents, parseStatus } from '../../processors/ingest/device-messages.js'
-import type { BatchContext } from '../../processors/pipeline/context.js'
-import { DEVICES_APP } from '../../processors/presence/transition-events.js'
 import type { Transition } from '../../processors/presence/presence.js'
 import type { GatewayServices } from '../services.js'
-import { parseDeviceTopic, type DeviceTopic } from './topics.js'
+import { payloadOf, routeDeviceMessage } from './route.js'
+import { parseDeviceTopic } from './topics.js'
 
 type Done = (err: Error | null) => void
 
@@ -36,7 +34,7 @@ export async function buildBroker(svc: GatewayServices, persistence: DbPersisten
       }
       // aedes passes the client's own `will` object when it publishes the Last Will.
       const isWill = (client as Client & { will?: unknown }).will === packet
-      route(svc, topic, packet, { isWill, timedOut: timedOut.has(client) }, done)
+      routeDeviceMessage(svc, topic, payloadOf(packet), { qos: packet.qos, isWill, timedOut: timedOut.has(client) }).then(() => done(null), done)
     }
   }
   const broker = await Aedes.createBroker(opts)
@@ -53,55 +51,6 @@ export async function buildBroker(svc: GatewayServices, persistence: DbPersisten
   broker.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'connection error'))
   svc.presence.onTransition((t) => publishStatus(broker, t, log))
   return broker
-}
-
-function route(svc: GatewayServices, topic: DeviceTopic, packet: PublishPacket, how: { isWill: boolean; timedOut: boolean }, done: Done): void {
-  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
-  switch (topic.kind) {
-    case 'heartbeat':
-      svc.devices.heartbeat(topic.deviceId, payload, packet.qos).then(() => done(null), done)
-      return
-    case 'events':
-      ingestEvents(svc, topic.deviceId, payload).then(() => done(null), done)
-      return
-    case 'status':
-      applyStatus(svc, topic.deviceId, payload, how)
-      done(null)
-      return
-    default:
-      done(null)
-  }
-}
-
-/** `devices/{id}/events`: business events (`alarm_raise`), through the one pipeline as app `devices`. */
-async function ingestEvents(svc: GatewayServices, deviceId: string, payload: Buffer): Promise<void> {
-  const parsed = parseDeviceEvents(deviceId, payload)
-  const events = 'rejection' in parsed ? [{ device_id: deviceId, raw: payload.toString('base64').slice(0, 4096) }] : parsed.events
-  const preRejected = 'rejection' in parsed ? new Map([[0, parsed.rejection]]) : parsed.rejections
-  const ctx: BatchContext = {
-    appId: DEVICES_APP, source: 'mqtt', receivedAt: Date.now(), sentAt: null, schemaVersion: null,
-    plan: svc.plans.latest, privacyKey: svc.privacyKey, limits: svc.limits, checkEventSize: payload.length > svc.limits.maxEventBytes
-  }
-  await svc.ingest(events, ctx, preRejected)
-}
-
-/**
- * `devices/{id}/status`: `offline` takes the device offline now, with the reason: its Last
- * Will after a keepalive timeout (`keepalive`), its Will after another unclean loss (`will`),
- * or said by the device itself (`status`). `online` counts as a sign of life.
- */
-function applyStatus(svc: GatewayServices, deviceId: string, payload: Buffer, how: { isWill: boolean; timedOut: boolean }): void {
-  const status = parseStatus(payload)
-  if (!status.ok) {
-    svc.metrics.rejected.inc({ source: 'mqtt', reason: status.rejection.code })
-    return
-  }
-  const at = Date.now()
-  if (status.online) {
-    svc.presence.beat({ deviceId, storeId: null, intervalMs: svc.config.heartbeatIntervalS * 1000, at, online: true, reason: 'status' })
-    return
-  }
-  svc.presence.offline(deviceId, how.isWill ? (how.timedOut ? 'keepalive' : 'will') : 'status', at)
 }
 
 /**

@@ -21,7 +21,9 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   const child = spawn(process.execPath, [BIN, 'start'], {
     env: {
       ...process.env, PULSEGATE_HTTP_PORT: httpPort, PULSEGATE_MQTT_PORT: String(await freePort()),
-      PULSEGATE_LOG_LEVEL: 'warn', PULSEGATE_ADMIN_KEY: TEST_ADMIN_KEY, ...env
+      PULSEGATE_LOG_LEVEL: 'warn', PULSEGATE_ADMIN_KEY: TEST_ADMIN_KEY,
+      // Tests of broker security set it to 'false'.
+      PULSEGATE_MQTT_ALLOW_ANONYMOUS: 'true', ...env
     },
     stdio: ['ignore', 'pipe', 'pipe']
   })

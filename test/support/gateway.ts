@@ -4,11 +4,14 @@ import { join } from 'node:path'
 import { loadConfig } from '../../gateway/config/load.js'
 import type { Config } from '../../gateway/config/settings.js'
 
-/** A config for a gateway under test: free ports, a temp data dir, no log output. */
+/**
+ * A config for a gateway under test: free ports, a temp data dir, no log output, anonymous MQTT
+ * clients admitted (tests of broker security set `PULSEGATE_MQTT_ALLOW_ANONYMOUS: 'false'`).
+ */
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     env: {
-      PULSEGATE_HTTP_PORT: '0', PULSEGATE_MQTT_PORT: '0', PULSEGATE_LOG_LEVEL: 'silent',
+      PULSEGATE_HTTP_PORT: '0', PULSEGATE_MQTT_PORT: '0', PULSEGATE_LOG_LEVEL: 'silent', PULSEGATE_MQTT_ALLOW_ANONYMOUS: 'true',
       PULSEGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'pulsegate-test-')), ...env
     }
   })
