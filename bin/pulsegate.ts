@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../gateway/config/load.js'
+import type { Config } from '../gateway/config/settings.js'
 import { startGateway, type RunningGateway } from '../gateway/listen.js'
 import { PulseGateError } from '../processors/errors.js'
 import { devicesCommand } from './commands/devices.js'
 import { keysCommand } from './commands/keys.js'
+import { mqttAccountsCommand } from './commands/mqtt-accounts.js'
 import { planLint } from './commands/plan-lint.js'
+import { storesCommand } from './commands/stores.js'
 
 const USAGE = `Usage: pulsegate <command>
 
@@ -15,6 +18,10 @@ Commands:
                         manage API keys through the running gateway
   devices add|list|disable|enable|rotate|import
                         manage devices and their MQTT secrets through the running gateway
+  stores add|list|show|remove
+                        manage stores and their opening hours through the running gateway
+  mqtt-accounts create|list|revoke
+                        manage MQTT service accounts for tools through the running gateway
   plan lint <file|dir>  check a tracking plan (or a directory of plan versions)
   help                  show this text
 
@@ -33,12 +40,21 @@ async function start(): Promise<void> {
     'PulseGate is running',
     `  HTTP API   ${running.httpUrl}   (POST /v1/batch with a write key, GET /health, /openapi.json)`,
     `  metrics    ${running.httpUrl}/metrics`,
-    `  MQTT       ${running.mqttUrl}   (loopback only; devices/{id}/heartbeat)`,
+    ...mqttLines(config, running.mqttUrls),
     `  store      ${store}`,
     ...adminKeyLines(running.gateway.generatedAdminKey),
     'Press Ctrl-C to stop.',
     ''
   ].join('\n') + '\n')
+}
+
+/** Where devices connect, and how they authenticate; anonymous mode is said loudly. */
+function mqttLines(config: Config, urls: string[]): string[] {
+  if (config.mqttUrl !== undefined) return [`  MQTT       subscribed to ${urls.join(', ')}   (external broker; devices/+/heartbeat, events, status)`]
+  const auth = config.mqttAllowAnonymous
+    ? 'ANONYMOUS CLIENTS ADMITTED: any client may publish as any device (testing only)'
+    : 'user name = device id, password = its secret (pulsegate devices add)'
+  return urls.map((url, i) => `  ${i === 0 ? 'MQTT      ' : '          '} ${url}${i === 0 ? `   (${auth})` : ''}`)
 }
 
 /**
@@ -84,6 +100,8 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'start') return start()
   if (command === 'keys') { process.exitCode = await keysCommand(argv.slice(1), process.stdout); return }
   if (command === 'devices') { process.exitCode = await devicesCommand(argv.slice(1), process.stdout); return }
+  if (command === 'stores') { process.exitCode = await storesCommand(argv.slice(1), process.stdout); return }
+  if (command === 'mqtt-accounts') { process.exitCode = await mqttAccountsCommand(argv.slice(1), process.stdout); return }
   if (command === 'plan' && positionals[1] === 'lint') { process.exitCode = await planLint(argv.slice(2), process.stdout); return }
   process.stdout.write(USAGE + '\n')
   if (command !== 'help') process.exitCode = 2

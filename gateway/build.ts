@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Db } from '../processors/db/db.js'
 import { openDb } from '../processors/db/open.js'
+import { heartbeatRollupJob } from '../processors/heartbeats/rollup-job.js'
 import { createDeviceIngest } from '../processors/ingest/device-ingest.js'
 import { createGroupCommitIntake } from '../processors/intake/group-commit.js'
 import type { Intake } from '../processors/intake/intake.js'
@@ -25,6 +26,7 @@ import { createEventStore } from '../processors/store/event-store.js'
 import { createKeyRing, type KeyRing } from '../processors/access/key-ring.js'
 import { createOptOuts, type OptOuts } from '../processors/access/opt-outs.js'
 import { createDeviceRegistry } from '../processors/devices/registry.js'
+import { createMqttAccounts } from '../processors/access/mqtt-accounts.js'
 import { createStoreRegistry } from '../processors/stores/registry.js'
 import { storedSecret } from '../processors/access/secrets.js'
 import { createFlagStep } from '../processors/flags/flag-step.js'
@@ -105,18 +107,23 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
   await clearSavedPresence(db)
   const privacyKey = Buffer.from(config.privacyHmacKey ?? await storedSecret(db, 'privacy_hmac_key'))
   const access = await openAccess(db, config, log, privacyKey)
+  const deviceRegistry = createDeviceRegistry({ db })
   const services = createServices({
     config, log, db, intake, metrics, presence, ...access,
     plans, privacyKey,
-    deviceRegistry: createDeviceRegistry({ db }), storeRegistry, openingHours,
+    deviceRegistry, mqttAccounts: createMqttAccounts(db), storeRegistry, openingHours,
     steps: gatewaySteps({ optOut: optOutStep(access.optOuts), privacy, flag: flagStep(config, metrics) }),
     maskForQuarantine: (raw) => maskRawPayload(raw, plans.latest, privacyKey),
     limits: { maxEventBytes: config.maxEventBytes, skewThresholdMs: config.skewThresholdMs, lateAfterMs: config.lateAfterMs, retentionMs: config.retentionDays * DAY_MS },
     counters: createMemoryCounters(config.timeZone),
-    devices: createDeviceIngest({ intake, presence, metrics, log, defaultIntervalMs: config.heartbeatIntervalS * 1000, latencyAnomalyMs: config.latencyAnomalyMs })
+    devices: createDeviceIngest({
+      intake, presence, metrics, log, defaultIntervalMs: config.heartbeatIntervalS * 1000, latencyAnomalyMs: config.latencyAnomalyMs,
+      registered: (deviceId) => deviceRegistry.lookup(deviceId)
+    })
   })
   const jobs = createJobs(db, log, config, metrics)
   for (const job of maintenanceJobs(db, retention)) jobs.register(job)
+  jobs.register(heartbeatRollupJob(db))
   const http = await buildHttp(services)
   const mqttPersistence = config.mqttUrl === undefined ? new DbPersistence({ db }) : null
   const broker = mqttPersistence === null ? null : await buildBroker(services, mqttPersistence)

@@ -1,14 +1,17 @@
-import { createServer, type AddressInfo, type Server } from 'node:net'
 import type { Aedes } from 'aedes'
 import type { Logger } from 'pino'
 import { buildGateway, type Gateway, type GatewayDeps } from './build.js'
 import type { Config } from './config/settings.js'
-import { connectExternalBroker } from './mqtt/external.js'
+import { connectExternalBroker, type ExternalBroker } from './mqtt/external.js'
+import { listenBroker } from './mqtt/listeners.js'
 
 export interface RunningGateway {
   gateway: Gateway
   httpUrl: string
+  /** The first of `mqttUrls`: plain MQTT over TCP, or the external broker. */
   mqttUrl: string
+  /** Every MQTT listener (TCP, TLS, WebSocket), or the external broker. */
+  mqttUrls: string[]
   /** Graceful stop: stop accepting, finish in-flight work, flush, close (SPEC §11). */
   stop(): Promise<void>
 }
@@ -21,42 +24,34 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   const gateway = await buildGateway(config, deps)
   const log = gateway.services.log
   const httpUrl = await gateway.http.listen({ host: config.httpHost, port: config.httpPort })
-  const mqtt = gateway.broker === null ? await connectExternalBroker(gateway.services, config) : await listenEmbedded(gateway.broker, config)
+  const mqtt = gateway.broker === null ? externalEdge(await connectExternalBroker(gateway.services, config)) : await listenEmbedded(gateway.broker, config)
   await gateway.jobs.start()
-  const mqttUrl = mqtt.url
-  log.info({ http: httpUrl, mqtt: mqttUrl, store: gateway.services.db.kind }, 'gateway started')
+  const mqttUrls = mqtt.urls
+  const mqttUrl = mqttUrls[0] as string
+  log.info({ http: httpUrl, mqtt: mqttUrls, store: gateway.services.db.kind }, 'gateway started')
   let stopping: Promise<void> | undefined
   const stop = (): Promise<void> => (stopping ??= withDeadline(shutdown(gateway, mqtt, log), config.shutdownTimeoutMs))
-  return { gateway, httpUrl, mqttUrl, stop }
+  return { gateway, httpUrl, mqttUrl, mqttUrls, stop }
 }
 
 /** What stops MQTT traffic at shutdown: the embedded broker's listeners, or the external session. */
 interface MqttEdge {
-  url: string
+  urls: string[]
   /** Stops accepting new MQTT work (refuses connections). */
   refuse(): void
   /** Ends MQTT after in-flight work committed. */
   close(): Promise<void>
 }
 
+const externalEdge = (ext: ExternalBroker): MqttEdge => ({ urls: [ext.url], refuse: () => ext.refuse(), close: () => ext.close() })
+
 async function listenEmbedded(broker: Aedes, config: Config): Promise<MqttEdge> {
-  const server = createServer(broker.handle)
-  const port = await listenTcp(server, '127.0.0.1', config.mqttPort)
+  const listeners = await listenBroker(broker, config)
   return {
-    url: `mqtt://127.0.0.1:${port}`,
-    refuse: () => server.close(),
+    urls: listeners.urls,
+    refuse: () => listeners.close(),
     close: () => new Promise<void>((resolve) => broker.close(() => resolve()))
   }
-}
-
-function listenTcp(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve((server.address() as AddressInfo).port)
-    })
-  })
 }
 
 /**

@@ -6,7 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
  * so it never shows in `ps` or shell history.
  */
 export interface AdminClient {
-  call(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown>
+  call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown>
 }
 
 export class CliError extends Error {}
@@ -24,6 +24,23 @@ export function parseCommandArgs<O extends Options>(command: string, args: strin
     out.write(`pulsegate ${command}: ${(err as Error).message}\n${usage}\n`)
     return undefined
   }
+}
+
+/**
+ * Runs a subcommand against the gateway and turns its outcome into the exit code: 0 done, 1
+ * refused or unreachable (the reason printed), 2 when the arguments name no subcommand (the
+ * usage printed). `act` answers false for the latter.
+ */
+export async function runSubcommand(command: string, usage: string, out: NodeJS.WritableStream, act: () => Promise<boolean>): Promise<number> {
+  try {
+    if (await act()) return 0
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err
+    out.write(`pulsegate ${command}: ${err.message}\n`)
+    return 1
+  }
+  out.write(usage + '\n')
+  return 2
 }
 
 /** Rows as aligned columns, header first, two spaces apart. */

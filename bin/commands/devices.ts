@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { adminClient, CliError, parseCommandArgs, textTable, type AdminClient } from './admin-client.js'
+import { adminClient, CliError, parseCommandArgs, runSubcommand, textTable, type AdminClient } from './admin-client.js'
 
 const USAGE = `Usage:
   pulsegate devices add <device id> --store <store id> [--table <table id>] [--interval <seconds>] [--json]
@@ -34,16 +34,7 @@ export async function devicesCommand(args: string[], out: NodeJS.WritableStream,
     out.write(`pulsegate devices: --interval takes whole seconds, not ${JSON.stringify(values.interval)}\n`)
     return 2
   }
-  try {
-    const done = await run(client ?? adminClient(), sub, arg, values, out)
-    if (done) return 0
-  } catch (err) {
-    if (!(err instanceof CliError)) throw err
-    out.write(`pulsegate devices: ${err.message}\n`)
-    return 1
-  }
-  out.write(USAGE + '\n')
-  return 2
+  return runSubcommand('devices', USAGE, out, () => run(client ?? adminClient(), sub, arg, values, out))
 }
 
 /** Runs one subcommand; false when the arguments name none. */

@@ -1,4 +1,4 @@
-import { adminClient, CliError, parseCommandArgs, textTable, type AdminClient } from './admin-client.js'
+import { adminClient, parseCommandArgs, runSubcommand, textTable, type AdminClient } from './admin-client.js'
 
 const USAGE = `Usage:
   pulsegate keys create --kind write|read|admin [--app <app id>] [--name <label>] [--json]
@@ -16,30 +16,25 @@ export async function keysCommand(args: string[], out: NodeJS.WritableStream, cl
   if (parsed === undefined) return 2
   const { values, positionals } = parsed
   const [sub, id] = positionals
-  try {
+  return runSubcommand('keys', USAGE, out, async () => {
     const api = client ?? adminClient()
     if (sub === 'create' && values.kind !== undefined) {
       const key = await api.call('POST', '/v1/admin/keys', { kind: values.kind, app_id: values.app, name: values.name }) as WireKey
       out.write(values.json === true ? JSON.stringify(key) + '\n' : `${key.kind} key ${key.id}${key.app_id === null ? '' : ` for app ${key.app_id}`}\n${key.secret}\nThe secret is shown only now; store it.\n`)
-      return 0
+      return true
     }
     if (sub === 'list') {
       const { keys } = await api.call('GET', '/v1/admin/keys') as { keys: WireKey[] }
       out.write(values.json === true ? JSON.stringify(keys) + '\n' : table(keys))
-      return 0
+      return true
     }
     if (sub === 'revoke' && id !== undefined) {
       const key = await api.call('DELETE', `/v1/admin/keys/${encodeURIComponent(id)}`) as WireKey
       out.write(`revoked ${key.id} at ${key.revoked_at ?? ''}\n`)
-      return 0
+      return true
     }
-  } catch (err) {
-    if (!(err instanceof CliError)) throw err
-    out.write(`pulsegate keys: ${err.message}\n`)
-    return 1
-  }
-  out.write(USAGE + '\n')
-  return 2
+    return false
+  })
 }
 
 function table(keys: WireKey[]): string {

@@ -11,8 +11,10 @@ import { parseJsonBody } from './json-body.js'
 import { adminAuditRoutes } from './routes/admin-audit.js'
 import { adminDeviceRoutes } from './routes/admin-devices.js'
 import { adminKeyRoutes } from './routes/admin-keys.js'
+import { adminMqttAccountRoutes } from './routes/admin-mqtt-accounts.js'
 import { adminOptOutRoutes } from './routes/admin-opt-outs.js'
 import { adminStoreRoutes } from './routes/admin-stores.js'
+import { deviceRoutes } from './routes/devices.js'
 import { healthRoutes } from './routes/health.js'
 import { ingestRoutes } from './routes/ingest.js'
 import { metricsRoutes } from './routes/metrics.js'
@@ -54,11 +56,13 @@ export async function buildHttp(svc: GatewayServices): Promise<FastifyInstance> 
   await registerPlugins(app, svc)
   ingestRoutes(app, svc)
   quarantineRoutes(app, svc)
+  deviceRoutes(app, svc)
   adminKeyRoutes(app, svc)
   adminOptOutRoutes(app, svc)
   adminAuditRoutes(app, svc)
   adminDeviceRoutes(app, svc)
   adminStoreRoutes(app, svc)
+  adminMqttAccountRoutes(app, svc)
   healthRoutes(app, svc)
   metricsRoutes(app, svc)
   openApiRoutes(app)

@@ -5,6 +5,9 @@ import type { DbPersistence } from '../../processors/mqtt-persistence/db-persist
 import type { Transition } from '../../processors/presence/presence.js'
 import type { GatewayServices } from '../services.js'
 import { payloadOf, routeDeviceMessage } from './route.js'
+import { withConformanceFixes } from './conformance-fixes.js'
+import { statusOf } from './own-status.js'
+import { brokerSecurity } from './security.js'
 import { parseDeviceTopic } from './topics.js'
 
 type Done = (err: Error | null) => void
@@ -19,12 +22,16 @@ type Done = (err: Error | null) => void
 export async function buildBroker(svc: GatewayServices, persistence: DbPersistence): Promise<Aedes> {
   const log = svc.log.child({ component: 'mqtt' })
   const timedOut = new WeakSet<Client>()
+  const security = brokerSecurity(svc, log)
+  if (svc.config.mqttAllowAnonymous) log.warn('PULSEGATE_MQTT_ALLOW_ANONYMOUS is on: MQTT clients without credentials may publish as any device. For testing only.')
   const opts: AedesOptions = {
+    ...security.hooks,
     // Ids and topics of devices are short; refuse deep topic trees early (aedes checks it).
     maxTopicLevels: 8,
     // Retained messages, persistent sessions and Wills live in the event store: they survive a restart.
     persistence,
     authorizePublish(client, packet, callback) {
+      if (client !== null && !security.mayPublish(client, packet)) return callback(new Error(`not authorized to publish to ${packet.topic}`))
       const topic = parseDeviceTopic(packet.topic)
       svc.metrics.mqttMessages.inc({ kind: topic?.kind ?? 'other' })
       if (client === null || topic === undefined) return callback(null)
@@ -37,7 +44,7 @@ export async function buildBroker(svc: GatewayServices, persistence: DbPersisten
       routeDeviceMessage(svc, topic, payloadOf(packet), { qos: packet.qos, isWill, timedOut: timedOut.has(client) }).then(() => done(null), done)
     }
   }
-  const broker = await Aedes.createBroker(opts)
+  const broker = await Aedes.createBroker(withConformanceFixes(opts))
   // aedes reports persistence failures outside a client (the Will sweep, routing a publish) as
   // 'error' events: without a listener one database hiccup would end the process. (Its typings
   // omit the event; the class is an EventEmitter.)
@@ -54,12 +61,13 @@ export async function buildBroker(svc: GatewayServices, persistence: DbPersisten
 }
 
 /**
- * Presence the gateway worked out itself (a first heartbeat, a missed deadline) is published as
- * the device's retained status, so subscribers see the same state as the store. Transitions
- * that came from a status message or a Will are already on the topic.
+ * Presence the gateway worked out itself (a first heartbeat, a missed deadline, in or out of
+ * opening hours) is published as the device's retained status, so subscribers see the same
+ * state as the store. Transitions that came from a status message or a Will are already on the topic.
  */
 function publishStatus(broker: Aedes, t: Transition, log: Logger): void {
-  if (t.reason !== 'first_heartbeat' && t.reason !== 'heartbeat_timeout') return
-  const packet = { cmd: 'publish', topic: `devices/${t.deviceId}/status`, payload: Buffer.from(t.online ? 'online' : 'offline'), qos: 1, retain: true, dup: false } as AedesPublishPacket
+  const status = statusOf(t)
+  if (status === null) return
+  const packet = { cmd: 'publish', topic: `devices/${t.deviceId}/status`, payload: Buffer.from(status), qos: 1, retain: true, dup: false } as AedesPublishPacket
   broker.publish(packet, (err) => { if (err !== undefined && err !== null) log.warn({ deviceId: t.deviceId, err: err.message }, 'status not published') })
 }

@@ -1,5 +1,3 @@
-import type { DeviceCredentials } from './device-sql.js'
-
 export interface CredentialCacheOptions {
   /** How long a lookup is trusted; a change made through another replica takes this long here. */
   ttlMs: number
@@ -8,33 +6,33 @@ export interface CredentialCacheOptions {
   now: () => number
 }
 
-export interface CredentialCache {
-  /** The device's credentials, or null for an unknown id; from the cache while fresh. */
-  get(deviceId: string): Promise<DeviceCredentials | null>
+export interface CredentialCache<T> {
+  /** The credentials, or null for an unknown id; from the cache while fresh. */
+  get(deviceId: string): Promise<T | null>
   /** Forgets these devices (changed through this registry), including lookups in flight. */
   forget(deviceIds: Iterable<string>): void
 }
 
-interface Entry { found: DeviceCredentials | null; at: number }
+interface Entry<T> { found: T | null; at: number }
 
 /**
- * A small cache in front of `devices`, keyed by device id (after processors/access/key-ring.ts):
- * known devices are cached with their digest, so a wrong password costs a SHA-256 and no query;
+ * A small cache in front of `devices` (and `mqtt_accounts`), keyed by id (after
+ * processors/access/key-ring.ts): known devices are cached with their digest, so a wrong password costs a SHA-256 and no query;
  * unknown ids are cached negatively; concurrent lookups of one id share one query. A lookup
  * that was in flight when its device changed is not remembered (the `generation` check), so a
  * rotated secret can never be cached back by a query that read the old row.
  */
-export function createCredentialCache(load: (deviceId: string) => Promise<DeviceCredentials | null>, opts: CredentialCacheOptions): CredentialCache {
-  const entries = new Map<string, Entry>()
-  const pending = new Map<string, Promise<DeviceCredentials | null>>()
+export function createCredentialCache<T>(load: (deviceId: string) => Promise<T | null>, opts: CredentialCacheOptions): CredentialCache<T> {
+  const entries = new Map<string, Entry<T>>()
+  const pending = new Map<string, Promise<T | null>>()
   let generation = 0
 
-  const remember = (deviceId: string, found: DeviceCredentials | null): void => {
+  const remember = (deviceId: string, found: T | null): void => {
     entries.delete(deviceId)
     if (entries.size >= opts.maxEntries) entries.delete(entries.keys().next().value as string)
     entries.set(deviceId, { found, at: opts.now() })
   }
-  const lookup = (deviceId: string): Promise<DeviceCredentials | null> => {
+  const lookup = (deviceId: string): Promise<T | null> => {
     const inFlight = pending.get(deviceId)
     if (inFlight !== undefined) return inFlight
     const started = generation

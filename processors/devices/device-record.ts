@@ -39,6 +39,9 @@ const PREFIX_CHARS = 4
  */
 export const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/
 
+/** MQTT user names of service accounts start with this, so no device id may (SPEC §3). */
+export const SERVICE_USER_PREFIX = 'svc:'
+
 // eslint-disable-next-line no-control-regex
 export const TABLE_PATTERN = /^[^\u0000-\u001f\u007f]{1,128}$/
 
@@ -92,6 +95,9 @@ export function deviceFieldProblem(field: 'device_id' | 'store_id' | 'table_id' 
     // A label (`VIP 3`), never part of a topic: any text without control characters.
     return value === null || (typeof value === 'string' && TABLE_PATTERN.test(value))
       ? null : `table_id must be 1 to 128 characters without control characters, not ${JSON.stringify(value)}`
+  }
+  if (field === 'device_id' && typeof value === 'string' && value.startsWith(SERVICE_USER_PREFIX)) {
+    return `device_id must not start with ${SERVICE_USER_PREFIX} (MQTT service accounts use it), not ${JSON.stringify(value)}`
   }
   return typeof value === 'string' && ID_PATTERN.test(value)
     ? null : `${field} must be 1 to 128 letters, digits or _ . : - (it is used in MQTT topics), not ${JSON.stringify(value)}`

@@ -34,6 +34,8 @@ export interface DeviceRegistry {
   importCsv(csv: string, actor: string): Promise<ImportResult>
   /** Checks a CONNECT's user name and password, and says why it is refused. */
   check(deviceId: string, secret: string): Promise<DeviceCheck>
+  /** The registered device (enabled or not) from the credential cache: what the hot paths (CONNECT, heartbeats) ask. */
+  lookup(deviceId: string): Promise<DeviceRecord | null>
   /** The device, or null when unknown, disabled or the secret is wrong. */
   authenticate(deviceId: string, secret: string): Promise<DeviceRecord | null>
 }
@@ -66,6 +68,7 @@ export function createDeviceRegistry(opts: DeviceRegistryOptions): DeviceRegistr
     rotate: (deviceId, actor) => changed(() => [deviceId], rotateSecret(db, deviceId, actor)),
     importCsv: (csv, actor) => changed((r) => [...r.created, ...r.updated].map((d) => d.deviceId), importDeviceCsv(db, csv, actor)),
     check,
+    lookup: async (deviceId) => (await cache.get(deviceId))?.device ?? null,
     async authenticate(deviceId, secret) {
       const result = await check(deviceId, secret)
       return result.ok ? result.device : null

@@ -24,18 +24,31 @@ export async function createPartitions(db: Db, opts: RetentionOptions, now = Dat
   ]
 }
 
-/** Drops partitions past retention, the dedup keys of the events they held, and old quarantine rows. */
-export async function applyRetention(db: Db, opts: RetentionOptions, now = Date.now()): Promise<{ dropped: string[]; keysDeleted: number; quarantineDeleted: number }> {
+export interface RetentionResult {
+  dropped: string[]
+  keysDeleted: number
+  quarantineDeleted: number
+  heartbeatMinutesDeleted: number
+}
+
+/**
+ * Drops partitions past retention, the dedup keys of the events they held, old quarantine rows
+ * and old heartbeat minute rollups.
+ */
+export async function applyRetention(db: Db, opts: RetentionOptions, now = Date.now()): Promise<RetentionResult> {
   const cutoff = now - opts.retentionDays * DAY_MS
   const dropped = [
     ...await dropPartitionsBefore(db, 'events', cutoff),
     ...await dropPartitionsBefore(db, 'heartbeats', now - opts.heartbeatRetentionDays * DAY_MS)
   ]
+  const before = [new Date(cutoff).toISOString()]
   // Keys of events older than retention can go: such an event is refused before dedup.
-  const keys = await db.query('DELETE FROM event_keys WHERE occurred_at < $1', [new Date(cutoff).toISOString()])
+  const keys = await db.query('DELETE FROM event_keys WHERE occurred_at < $1', before)
   // Refused inputs are kept as long as events, for inspection and replay, and no longer.
-  const quarantine = await db.query('DELETE FROM quarantine WHERE received_at < $1', [new Date(cutoff).toISOString()])
-  return { dropped, keysDeleted: keys.rowCount, quarantineDeleted: quarantine.rowCount }
+  const quarantine = await db.query('DELETE FROM quarantine WHERE received_at < $1', before)
+  // Minute rollups outlive their raw heartbeats and are kept as long as events (SPEC §6).
+  const minutes = await db.query('DELETE FROM heartbeat_minute WHERE minute < $1', before)
+  return { dropped, keysDeleted: keys.rowCount, quarantineDeleted: quarantine.rowCount, heartbeatMinutesDeleted: minutes.rowCount }
 }
 
 /**

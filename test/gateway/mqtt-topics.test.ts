@@ -112,6 +112,12 @@ describe('presence outside opening hours', () => {
       await sleep(100)
       const { rows } = await running.gateway.services.db.query("SELECT properties FROM events WHERE event_name = 'device_offline' AND device_id = 'nh-1'")
       expect(rows).toEqual([{ properties: { device_id: 'nh-1', reason: 'closed' } }])
+      // The retained status follows: a watcher subscribing now reads `offline`.
+      const watcher = await mqtt.connectAsync(running.mqttUrl, { clientId: 'nh-watcher', reconnectPeriod: 0 })
+      const retained = new Promise<string>((resolve) => watcher.on('message', (_t, p, packet) => { if (packet.retain) resolve(p.toString()) }))
+      await watcher.subscribeAsync('devices/nh-1/status', { qos: 1 })
+      expect(await retained).toBe('offline')
+      await watcher.endAsync()
     } finally {
       await running.stop()
     }

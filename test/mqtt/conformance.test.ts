@@ -65,9 +65,6 @@ conformanceSuite('mosquitto', mosquittoBroker, {
 })
 conformanceSuite('PulseGate embedded broker (aedes)', pulseGateBroker, {
   knownGaps: {
-    'connack-empty-session': 'aedes sets session present only when the session has subscriptions (handlers/connect.js restoreSubs)',
-    'qos1-redelivery': 'aedes resends unacknowledged QoS 1 messages with dup=0',
-    'qos-wildcard-cap': 'aedes caps QoS only for a subscription whose filter equals the topic (client.js deliverQoS); QoS 2 arrives through a QoS 1 `+` filter',
     overlapping: 'aedes sends one copy at the QoS of the `#` filter, QoS 0 when `+` granted QoS 1'
   }
 })

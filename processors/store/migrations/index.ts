@@ -4,6 +4,7 @@ import { accessMigration } from './0003-access.js'
 import { devicesMigration } from './0004-devices.js'
 import { mqttPersistenceMigration } from './0005-mqtt-persistence.js'
 import { presenceMigration } from './0006-presence.js'
+import { mqttAccountsMigration } from './0007-mqtt-accounts.js'
 
 export interface Migration {
   version: number
@@ -12,4 +13,4 @@ export interface Migration {
 }
 
 /** In version order; a released migration is never edited, only followed by a new one. */
-export const migrations: readonly Migration[] = [eventsMigration, jobsMigration, accessMigration, devicesMigration, mqttPersistenceMigration, presenceMigration]
+export const migrations: readonly Migration[] = [eventsMigration, jobsMigration, accessMigration, devicesMigration, mqttPersistenceMigration, presenceMigration, mqttAccountsMigration]

@@ -9,6 +9,9 @@ const DEFAULTS = Object.freeze({
   httpPort: 8080,
   httpHost: '0.0.0.0',
   mqttPort: 1883,
+  mqttHost: '0.0.0.0',
+  mqttAllowAnonymous: false,
+  mqttSharedGroup: 'pulsegate',
   dataDir: './data',
   databasePoolSize: 4,
   timeZone: 'Asia/Shanghai',
@@ -76,6 +79,15 @@ describe('loadConfig: environment variables', () => {
       PULSEGATE_HTTP_PORT: '0',
       PULSEGATE_HTTP_HOST: '127.0.0.1',
       PULSEGATE_MQTT_PORT: '11883',
+      PULSEGATE_MQTT_HOST: '10.0.0.5',
+      PULSEGATE_MQTTS_PORT: '8883',
+      PULSEGATE_MQTT_TLS_CERT: '/etc/pulsegate/cert.pem',
+      PULSEGATE_MQTT_TLS_KEY: '/etc/pulsegate/key.pem',
+      PULSEGATE_MQTT_WS_PORT: '8083',
+      PULSEGATE_MQTT_ALLOW_ANONYMOUS: 'true',
+      PULSEGATE_MQTT_URL: 'mqtts://gw:pw@broker.internal:8883',
+      PULSEGATE_MQTT_SHARED_GROUP: 'ingest',
+      PULSEGATE_MQTT_CLIENT_ID: 'pulsegate-a',
       PULSEGATE_DATA_DIR: '/var/lib/pulsegate',
       PULSEGATE_DATABASE_URL: 'postgres://pg:pw@db.internal:5432/pulsegate',
       PULSEGATE_DATABASE_POOL_SIZE: '16',
@@ -106,6 +118,15 @@ describe('loadConfig: environment variables', () => {
       httpPort: 0,
       httpHost: '127.0.0.1',
       mqttPort: 11883,
+      mqttHost: '10.0.0.5',
+      mqttsPort: 8883,
+      mqttTlsCert: '/etc/pulsegate/cert.pem',
+      mqttTlsKey: '/etc/pulsegate/key.pem',
+      mqttWsPort: 8083,
+      mqttAllowAnonymous: true,
+      mqttUrl: 'mqtts://gw:pw@broker.internal:8883',
+      mqttSharedGroup: 'ingest',
+      mqttClientId: 'pulsegate-a',
       dataDir: '/var/lib/pulsegate',
       databaseUrl: 'postgres://pg:pw@db.internal:5432/pulsegate',
       databasePoolSize: 16,
@@ -164,6 +185,14 @@ describe('loadConfig: environment variables', () => {
   it('refuses a CORS origin that is not a URL, naming it', () => {
     expect(shapeOf(thrown(() => loadConfig({ env: { PULSEGATE_CORS_ORIGINS: 'not a url' } }))))
       .toEqual(configError('PULSEGATE_CORS_ORIGINS="not a url" must be * or comma-separated origins such as https://shop.example.com; not a url is not one'))
+  })
+
+  it('reads a switch as true or false (also 1/0, yes/no) and refuses anything else', () => {
+    for (const [raw, value] of [['true', true], ['FALSE', false], ['1', true], ['no', false]] as const) {
+      expect(loadConfig({ env: { PULSEGATE_MQTT_ALLOW_ANONYMOUS: raw } }).mqttAllowAnonymous, raw).toBe(value)
+    }
+    expect(shapeOf(thrown(() => loadConfig({ env: { PULSEGATE_MQTT_ALLOW_ANONYMOUS: 'maybe' } }))))
+      .toEqual(configError('PULSEGATE_MQTT_ALLOW_ANONYMOUS="maybe" must be true or false'))
   })
 })
 

@@ -7,6 +7,15 @@ describe('settings table', () => {
       ['httpPort', 'PULSEGATE_HTTP_PORT', '8080'],
       ['httpHost', 'PULSEGATE_HTTP_HOST', '0.0.0.0'],
       ['mqttPort', 'PULSEGATE_MQTT_PORT', '1883'],
+      ['mqttHost', 'PULSEGATE_MQTT_HOST', '0.0.0.0'],
+      ['mqttsPort', 'PULSEGATE_MQTTS_PORT', undefined],
+      ['mqttTlsCert', 'PULSEGATE_MQTT_TLS_CERT', undefined],
+      ['mqttTlsKey', 'PULSEGATE_MQTT_TLS_KEY', undefined],
+      ['mqttWsPort', 'PULSEGATE_MQTT_WS_PORT', undefined],
+      ['mqttAllowAnonymous', 'PULSEGATE_MQTT_ALLOW_ANONYMOUS', 'false'],
+      ['mqttUrl', 'PULSEGATE_MQTT_URL', undefined],
+      ['mqttSharedGroup', 'PULSEGATE_MQTT_SHARED_GROUP', 'pulsegate'],
+      ['mqttClientId', 'PULSEGATE_MQTT_CLIENT_ID', undefined],
       ['dataDir', 'PULSEGATE_DATA_DIR', './data'],
       ['databaseUrl', 'PULSEGATE_DATABASE_URL', undefined],
       ['databasePoolSize', 'PULSEGATE_DATABASE_POOL_SIZE', '4'],
@@ -40,8 +49,12 @@ describe('settings table', () => {
     expect({
       http: byEnv.get('PULSEGATE_HTTP_PORT'), mqtt: byEnv.get('PULSEGATE_MQTT_PORT'), dataDir: byEnv.get('PULSEGATE_DATA_DIR'),
       db: byEnv.get('PULSEGATE_DATABASE_URL'), plan: byEnv.get('PULSEGATE_TRACKING_PLAN'), tz: byEnv.get('PULSEGATE_TIMEZONE'),
-      log: byEnv.get('PULSEGATE_LOG_LEVEL')
-    }).toEqual({ http: '8080', mqtt: '1883', dataDir: './data', db: undefined, plan: undefined, tz: 'Asia/Shanghai', log: 'info' })
+      log: byEnv.get('PULSEGATE_LOG_LEVEL'), mqtts: byEnv.get('PULSEGATE_MQTTS_PORT'), ws: byEnv.get('PULSEGATE_MQTT_WS_PORT'),
+      mqttUrl: byEnv.get('PULSEGATE_MQTT_URL'), anonymous: byEnv.get('PULSEGATE_MQTT_ALLOW_ANONYMOUS')
+    }).toEqual({
+      http: '8080', mqtt: '1883', dataDir: './data', db: undefined, plan: undefined, tz: 'Asia/Shanghai', log: 'info',
+      mqtts: undefined, ws: undefined, mqttUrl: undefined, anonymous: 'false'
+    })
   })
 
   it('has unique keys and variables, all with the PULSEGATE_ prefix', () => {
@@ -63,7 +76,7 @@ describe('settings table', () => {
   it('accepts its own defaults', () => {
     const parsed = settings.filter((s) => s.default !== undefined).map((s) => [s.key, s.parse(s.default as string)])
     expect(Object.fromEntries(parsed)).toEqual({
-      httpPort: 8080, httpHost: '0.0.0.0', mqttPort: 1883, dataDir: './data', databasePoolSize: 4, timeZone: 'Asia/Shanghai',
+      httpPort: 8080, httpHost: '0.0.0.0', mqttPort: 1883, mqttHost: '0.0.0.0', mqttAllowAnonymous: false, mqttSharedGroup: 'pulsegate', dataDir: './data', databasePoolSize: 4, timeZone: 'Asia/Shanghai',
       logLevel: 'info', retentionDays: 90, heartbeatRetentionDays: 7, heartbeatIntervalS: 5, skewThresholdMs: 60_000,
       lateAfterMs: 86_400_000, maxBatchEvents: 500, maxBatchBytes: 1_048_576, maxEventBytes: 32_768, intakeMaxBatchRows: 5000,
       intakeMaxQueuedRows: 50_000, rateLimitPerKey: 1000, httpMaxInflightBytes: 67_108_864, scanBurstCount: 10,
