@@ -25,6 +25,7 @@ import { migrate } from '../processors/store/migrate.js'
 import { createEventStore } from '../processors/store/event-store.js'
 import { createKeyRing, type KeyRing } from '../processors/access/key-ring.js'
 import { createOptOuts, type OptOuts } from '../processors/access/opt-outs.js'
+import { createDeviceDirectory } from '../processors/devices/directory.js'
 import { createDeviceRegistry } from '../processors/devices/registry.js'
 import { createMqttAccounts } from '../processors/access/mqtt-accounts.js'
 import { createStoreRegistry } from '../processors/stores/registry.js'
@@ -107,18 +108,20 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
   await clearSavedPresence(db)
   const privacyKey = Buffer.from(config.privacyHmacKey ?? await storedSecret(db, 'privacy_hmac_key'))
   const access = await openAccess(db, config, log, privacyKey)
-  const deviceRegistry = createDeviceRegistry({ db })
+  const deviceDirectory = await createDeviceDirectory(db, { onError: (err) => log.warn({ err: err.message }, 'device directory refresh failed') })
+  // The change is committed either way: a failed reload is logged and the timer catches up.
+  const deviceRegistry = createDeviceRegistry({ db, onChange: () => deviceDirectory.refresh().catch((err: Error) => log.warn({ err: err.message }, 'device directory refresh failed')) })
   const services = createServices({
     config, log, db, intake, metrics, presence, ...access,
     plans, privacyKey,
-    deviceRegistry, mqttAccounts: createMqttAccounts(db), storeRegistry, openingHours,
+    deviceRegistry, deviceDirectory, mqttAccounts: createMqttAccounts(db), storeRegistry, openingHours,
     steps: gatewaySteps({ optOut: optOutStep(access.optOuts), privacy, flag: flagStep(config, metrics) }),
     maskForQuarantine: (raw) => maskRawPayload(raw, plans.latest, privacyKey),
     limits: { maxEventBytes: config.maxEventBytes, skewThresholdMs: config.skewThresholdMs, lateAfterMs: config.lateAfterMs, retentionMs: config.retentionDays * DAY_MS },
     counters: createMemoryCounters(config.timeZone),
     devices: createDeviceIngest({
       intake, presence, metrics, log, defaultIntervalMs: config.heartbeatIntervalS * 1000, latencyAnomalyMs: config.latencyAnomalyMs,
-      registered: (deviceId) => deviceRegistry.lookup(deviceId)
+      registered: (deviceId) => deviceDirectory.get(deviceId)
     })
   })
   const jobs = createJobs(db, log, config, metrics)
@@ -129,7 +132,7 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
   const broker = mqttPersistence === null ? null : await buildBroker(services, mqttPersistence)
   return {
     services, http, broker, jobs, generatedAdminKey: access.generatedAdminKey,
-    close: () => { openingHours.close(); return closeAll({ jobs, intake, presence, optOuts: access.optOuts, mqttPersistence, db, lock }) }
+    close: () => { openingHours.close(); deviceDirectory.close(); return closeAll({ jobs, intake, presence, optOuts: access.optOuts, mqttPersistence, db, lock }) }
   }
 }
 

@@ -12,6 +12,7 @@ import type { Presence } from '../processors/presence/presence.js'
 import type { RealtimeCounters } from '../processors/realtime/counters.js'
 import type { KeyRing } from '../processors/access/key-ring.js'
 import type { OptOuts } from '../processors/access/opt-outs.js'
+import type { DeviceDirectory } from '../processors/devices/directory.js'
 import type { DeviceRegistry } from '../processors/devices/registry.js'
 import type { MqttAccounts } from '../processors/access/mqtt-accounts.js'
 import type { OpeningHoursCache } from '../processors/stores/hours-cache.js'
@@ -39,6 +40,8 @@ export interface GatewayServices {
   optOuts: OptOuts
   /** Registered devices and their credentials (SPEC §3). */
   deviceRegistry: DeviceRegistry
+  /** Every registered device's store, interval and state, in memory (heartbeats, gauges). */
+  deviceDirectory: DeviceDirectory
   /** MQTT service accounts of tools (SPEC §3). */
   mqttAccounts: MqttAccounts
   /** Stores and their opening hours (SPEC §6). */
@@ -54,7 +57,7 @@ export interface GatewayServices {
   /** Replays quarantined inputs against today's plan (admin). */
   replay(filter: QuarantineFilter, actor: string): Promise<Omit<ReplayResult, 'tally'>>
   /** Sets gauges read from state (devices per store, queue depth) before a scrape. */
-  refreshGauges(): Promise<void>
+  refreshGauges(): void
 }
 
 type Parts = Omit<GatewayServices, 'ingest' | 'refreshGauges' | 'replay'>
@@ -91,7 +94,7 @@ function afterCommit(parts: Parts, stored: CanonicalEvent[]): void {
   parts.counters.record(stored)
   for (const e of stored) {
     const hb = heartbeatOfEvent(e)
-    if (hb !== null && e.deviceId !== null) void parts.devices.beat(e.deviceId, hb, e.receivedAt)
+    if (hb !== null && e.deviceId !== null) parts.devices.beat(e.deviceId, hb, e.receivedAt)
   }
 }
 
@@ -116,13 +119,10 @@ function replayContext(parts: Parts, item: QuarantineItem): { ctx: BatchContext;
  * and every other device presence has seen; online ones are those presence has online. So a
  * registered device that never connected since the start counts against the online rate.
  */
-async function refreshGauges(parts: Parts): Promise<void> {
+function refreshGauges(parts: Parts): void {
   const m = parts.metrics
   m.intakeDepth.set(parts.intake.depth())
-  // Without the registry (store down) the gauges still show what presence knows.
-  const registry = await parts.db.query<{ device_id: string; store_id: string; enabled: boolean }>('SELECT device_id, store_id, enabled FROM devices')
-    .then((r) => r.rows, () => [])
-  const registered = new Map(registry.map((d) => [d.device_id, d]))
+  const registered = new Map(parts.deviceDirectory.entries())
   const counts = new Map<string, { known: number; online: number }>()
   const count = (store: string, online: boolean): void => {
     const c = counts.get(store) ?? { known: 0, online: 0 }
@@ -134,9 +134,9 @@ async function refreshGauges(parts: Parts): Promise<void> {
     const r = registered.get(d.deviceId)
     registered.delete(d.deviceId)
     if (r?.enabled === false) continue
-    count(r?.store_id ?? d.storeId ?? '', d.online)
+    count(r?.storeId ?? d.storeId ?? '', d.online)
   }
-  for (const r of registered.values()) if (r.enabled) count(r.store_id, false)
+  for (const r of registered.values()) if (r.enabled) count(r.storeId, false)
   m.devicesKnown.reset()
   m.devicesOnline.reset()
   for (const [store, c] of counts) {

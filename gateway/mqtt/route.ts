@@ -47,7 +47,7 @@ async function ingestEvents(svc: GatewayServices, deviceId: string, payload: Buf
  * Will after a keepalive timeout (`keepalive`), its Will after another unclean loss (`will`),
  * or said by the device itself (`status`). `online` counts as a sign of life.
  */
-async function applyStatus(svc: GatewayServices, deviceId: string, payload: Buffer, how: Arrival): Promise<void> {
+function applyStatus(svc: GatewayServices, deviceId: string, payload: Buffer, how: Arrival): void {
   const status = parseStatus(payload)
   if (!status.ok) {
     svc.metrics.rejected.inc({ source: 'mqtt', reason: status.rejection.code })
@@ -55,7 +55,7 @@ async function applyStatus(svc: GatewayServices, deviceId: string, payload: Buff
   }
   const at = Date.now()
   if (status.online) {
-    const device = await svc.deviceRegistry.lookup(deviceId).catch(() => null)
+    const device = svc.deviceDirectory.get(deviceId)
     const intervalMs = (device?.heartbeatIntervalS ?? svc.config.heartbeatIntervalS) * 1000
     svc.presence.beat({ deviceId, storeId: device?.storeId ?? null, intervalMs, at, online: true, reason: 'status' })
     return

@@ -51,15 +51,15 @@ export function brokerSecurity(svc: GatewayServices, log: Logger): {
     // A client id that is a registered device's id belongs to that device alone: anyone else
     // using it would take over (and end) the device's session. Other ids are free (tools such
     // as mosquitto_pub pick random ones).
-    const takesOver = async (): Promise<boolean> => client.id !== username && await svc.deviceRegistry.lookup(client.id) !== null
+    const takesOver = (): boolean => client.id !== username && svc.deviceDirectory.get(client.id) !== undefined
     if (username.startsWith(SERVICE_USER_PREFIX)) {
       const found = await svc.mqttAccounts.check(username.slice(SERVICE_USER_PREFIX.length), secret)
       if (!found.ok) return refusalOf(found.reason)
-      return await takesOver() ? clientIdTaken(client.id) : { kind: 'service', account: found.account }
+      return takesOver() ? clientIdTaken(client.id) : { kind: 'service', account: found.account }
     }
     const found = await svc.deviceRegistry.check(username, secret)
     if (!found.ok) return refusalOf(found.reason)
-    if (await takesOver()) return clientIdTaken(client.id)
+    if (takesOver()) return clientIdTaken(client.id)
     const will = (client as Client & { _will?: PublishPacket | null })._will
     if (will !== undefined && will !== null && !devicePublishAllowed(found.device.deviceId, will.topic)) {
       return { code: NOT_AUTHORIZED, reason: 'will_topic', message: `a device's Will goes to devices/${username}/status` }

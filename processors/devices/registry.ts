@@ -10,6 +10,8 @@ export interface DeviceRegistryOptions {
   cacheMs?: number
   /** Device ids whose credentials are remembered at most. */
   maxCached?: number
+  /** Awaited after every change committed through this registry (the in-memory directory reloads), so the answer comes after it. */
+  onChange?: () => Promise<void>
   now?: () => number
 }
 
@@ -34,8 +36,6 @@ export interface DeviceRegistry {
   importCsv(csv: string, actor: string): Promise<ImportResult>
   /** Checks a CONNECT's user name and password, and says why it is refused. */
   check(deviceId: string, secret: string): Promise<DeviceCheck>
-  /** The registered device (enabled or not) from the credential cache: what the hot paths (CONNECT, heartbeats) ask. */
-  lookup(deviceId: string): Promise<DeviceRecord | null>
   /** The device, or null when unknown, disabled or the secret is wrong. */
   authenticate(deviceId: string, secret: string): Promise<DeviceRecord | null>
 }
@@ -49,6 +49,7 @@ export function createDeviceRegistry(opts: DeviceRegistryOptions): DeviceRegistr
   const changed = async <T>(ids: (result: T) => Iterable<string>, change: Promise<T>): Promise<T> => {
     const result = await change
     cache.forget(ids(result))
+    await opts.onChange?.()
     return result
   }
   const check = async (deviceId: string, secret: string): Promise<DeviceCheck> => {
@@ -68,7 +69,6 @@ export function createDeviceRegistry(opts: DeviceRegistryOptions): DeviceRegistr
     rotate: (deviceId, actor) => changed(() => [deviceId], rotateSecret(db, deviceId, actor)),
     importCsv: (csv, actor) => changed((r) => [...r.created, ...r.updated].map((d) => d.deviceId), importDeviceCsv(db, csv, actor)),
     check,
-    lookup: async (deviceId) => (await cache.get(deviceId))?.device ?? null,
     async authenticate(deviceId, secret) {
       const result = await check(deviceId, secret)
       return result.ok ? result.device : null

@@ -16,8 +16,8 @@ export interface DeviceIngestDeps {
   log: Logger
   /** Interval of devices that do not say theirs. */
   defaultIntervalMs: number
-  /** The registered device, whose interval and store win over the heartbeat's (SPEC §3); null when not registered. */
-  registered(deviceId: string): Promise<{ heartbeatIntervalS: number; storeId: string } | null>
+  /** The registered device, whose interval and store win over the heartbeat's (SPEC §3); undefined when not registered. */
+  registered(deviceId: string): { heartbeatIntervalS: number; storeId: string } | undefined
   /** Reported latency above which a heartbeat counts as a `latency_anomaly`. */
   latencyAnomalyMs: number
   now?: () => number
@@ -31,15 +31,14 @@ export interface DeviceIngest {
    */
   heartbeat(deviceId: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void>
   /** Feeds presence from a heartbeat that arrived another way (an HTTP `heartbeat_receive`). */
-  beat(deviceId: string, hb: Heartbeat, at: number): Promise<void>
+  beat(deviceId: string, hb: Heartbeat, at: number): void
 }
 
 export function createDeviceIngest(deps: DeviceIngestDeps): DeviceIngest {
   const coalescer = new HeartbeatCoalescer()
   const now = deps.now ?? Date.now
-  const beat = async (deviceId: string, hb: Heartbeat, at: number): Promise<void> => {
-    // A registry that cannot be read must not lose the beat: the payload's values stand in.
-    const device = await deps.registered(deviceId).catch(() => null)
+  const beat = (deviceId: string, hb: Heartbeat, at: number): void => {
+    const device = deps.registered(deviceId)
     const intervalMs = (device?.heartbeatIntervalS ?? hb.interval_s ?? deps.defaultIntervalMs / 1000) * 1000
     const storeId = device?.storeId ?? hb.store_id ?? null
     deps.presence.beat({ deviceId, storeId, intervalMs, at, online: !(hb.online === 0 || hb.online === false) })
@@ -84,7 +83,7 @@ export function createDeviceIngest(deps: DeviceIngestDeps): DeviceIngest {
         recordTally(deps.metrics, 'mqtt', refusedTally(1, err))
         throw err
       }
-      await beat(deviceId, parsed.heartbeat, receivedAt)
+      beat(deviceId, parsed.heartbeat, receivedAt)
       // MQTT heartbeats live in their own table, without flags: the anomaly is counted here
       // (HTTP `heartbeat_receive` events are flagged and counted by the flag step).
       if (isLatencyAnomaly(parsed.heartbeat.latency_ms, deps.latencyAnomalyMs)) deps.metrics.anomalies.inc({ type: 'latency_anomaly' })
