@@ -1,19 +1,23 @@
 /**
  * HTTP intake vs COPY. Subject: the gateway (own process, PostgreSQL store) answering
  * `POST /v1/batch` of 100 events from 64 connections — each answer only after commit.
- * Baseline: the same rows COPYed into the same table and indexes, 1,000 rows per committed
- * transaction, on one connection, in another database of the same server. Rounds alternate
- * (COPY, gateway, COPY, gateway…), each on emptied tables after a CHECKPOINT.
+ * Baselines, in another database of the same server, same table and indexes:
+ * - per request: a naive gateway that COPYs each request — 64 concurrent clients, each
+ *   COPYing its 100-row batch in its own transaction through a connection pool, waiting for
+ *   the commit before the next (the same job as the gateway, with nothing else);
+ * - bulk: 1,000 rows per committed transaction on one connection (the floor cost of storing).
+ * Rounds alternate (bulk COPY, per-request COPY, gateway, …), each on emptied tables after a
+ * CHECKPOINT.
  *
  * Alone: `node --import tsx bench/http-ingest.ts` (BENCH_ROUNDS, BENCH_HTTP_EVENTS,
- * BENCH_CPU_PROF=dir to profile the gateway).
+ * BENCH_HTTP_COPY_POOL, BENCH_CPU_PROF=dir to profile the gateway).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { createDatabase, startPostgres } from '../test/support/services.js'
 import { startCommitMeter } from './lib/commit-stats.js'
-import { BENCH_APP, compareRows, copyChunks, copyRows, type CopyChunk } from './lib/copy-baseline.js'
+import { BENCH_APP, compareRows, copyChunks, copyPerRequest, copyRows, openCopyPool, type CopyChunk } from './lib/copy-baseline.js'
 import { fmtCpu, postmasterPid, single, startCpuMeter, withChildren, type CpuGroups } from './lib/cpu.js'
 import { makeBatches } from './lib/events.js'
 import { ensureBuilt, startGatewayProcess, writeKeyUrl, type GatewayProcess } from './lib/gateway-process.js'
@@ -22,7 +26,7 @@ import { machineInfo } from './lib/machine.js'
 import { envInt, isMain, log, runMain } from './lib/main.js'
 import { countRows, prepareStoreSchema, resetTables, withClient } from './lib/pg.js'
 import { printSummary, type ResultRow } from './lib/report.js'
-import { fmtMs, fmtRate, fmtRatio, median } from './lib/stats.js'
+import { fmtMs, fmtRate, fmtRatio, median, type Latency } from './lib/stats.js'
 
 export interface HttpIngestOptions {
   /** Events per round, for both sides. */
@@ -30,6 +34,8 @@ export interface HttpIngestOptions {
   batchSize: number
   connections: number
   copyRowsPerCommit: number
+  /** Connections of the per-request COPY baseline's pool (its clients are `connections`). */
+  requestCopyPool: number
   rounds: number
   /** Each round of either side stops here, counted as far as it got. */
   roundTimeoutMs: number
@@ -41,6 +47,7 @@ export const httpIngestDefaults = (): HttpIngestOptions => ({
   batchSize: 100,
   connections: 64,
   copyRowsPerCommit: 1_000,
+  requestCopyPool: envInt('BENCH_HTTP_COPY_POOL', 4),
   rounds: envInt('BENCH_ROUNDS', 3),
   roundTimeoutMs: 60_000,
   cpuProfDir: process.env.BENCH_CPU_PROF
@@ -94,9 +101,10 @@ async function warmUp(s: Setup, opts: HttpIngestOptions, columns: string[], chun
   await withClient(s.copyUrl, (client) => copyRows(client, columns, chunks.slice(0, 10), Date.now() + opts.roundTimeoutMs))
 }
 
-interface Round { copyRate: number; gatewayRate: number; http: HttpLoadResult; copied: number; stored: number; copyStored: number }
+interface CopyRound { rate: number; rows: number; stored: number; latency?: Latency }
+interface Round { copy: CopyRound; perRequest: CopyRound; gatewayRate: number; http: HttpLoadResult; stored: number }
 
-async function copyRound(s: Setup, opts: HttpIngestOptions, columns: string[], chunks: CopyChunk[]): Promise<{ rate: number; rows: number; stored: number }> {
+async function copyRound(s: Setup, opts: HttpIngestOptions, columns: string[], chunks: CopyChunk[]): Promise<CopyRound> {
   await resetTables(s.copyUrl, EVENT_TABLES)
   // Connected before the CPU meter starts, so its backend is counted (it would vanish otherwise).
   const { copy, cpu } = await withClient(s.copyUrl, async (client) => {
@@ -108,6 +116,26 @@ async function copyRound(s: Setup, opts: HttpIngestOptions, columns: string[], c
   log(`  COPY     ${fmtRate(copy.rows / (copy.ms / 1000)).padStart(9)} rows/s   ${copy.rows} rows in ${fmtMs(copy.ms)}${copy.timedOut ? ' (TIMED OUT)' : ''}; stored ${stored}`)
   log(`           cpu ${fmtCpu(cpu)}`)
   return { rate: copy.rows / (copy.ms / 1000), rows: copy.rows, stored }
+}
+
+/** The naive gateway: 64 clients, one 100-row COPY transaction per request, through the pool. */
+async function perRequestRound(s: Setup, opts: HttpIngestOptions, columns: string[], chunks: CopyChunk[]): Promise<CopyRound> {
+  await resetTables(s.copyUrl, EVENT_TABLES)
+  // Opened before the CPU meter starts, so its backends are counted.
+  const pool = await openCopyPool(s.copyUrl, opts.requestCopyPool)
+  try {
+    const stopCpu = startCpuMeter(s.cpu.copy)
+    const copy = await copyPerRequest(pool, columns, chunks, opts.connections, Date.now() + opts.roundTimeoutMs)
+    const cpu = stopCpu()
+    const stored = await countRows(s.copyUrl, 'events')
+    const rate = copy.rows / (copy.ms / 1000)
+    log(`  COPY/req ${fmtRate(rate).padStart(9)} rows/s   ${copy.rows} rows in ${fmtMs(copy.ms)}; p50 ${fmtMs(copy.latency.p50)} p99 ${fmtMs(copy.latency.p99)}` +
+      `${copy.timedOut ? ' (TIMED OUT)' : ''}; stored ${stored}`)
+    log(`           cpu ${fmtCpu(cpu)}`)
+    return { rate, rows: copy.rows, stored, latency: copy.latency }
+  } finally {
+    await pool.end()
+  }
 }
 
 async function gatewayRound(s: Setup, opts: HttpIngestOptions, bodies: string[]): Promise<{ rate: number; http: HttpLoadResult; stored: number }> {
@@ -125,26 +153,37 @@ async function gatewayRound(s: Setup, opts: HttpIngestOptions, bodies: string[])
   return { rate, http, stored }
 }
 
-function toRow(opts: HttpIngestOptions, rounds: Round[], sample: Awaited<ReturnType<typeof compareRows>>): ResultRow {
+/** One row per baseline: the naive per-request COPY (the same job), then bulk COPY (the floor). */
+function toRows(opts: HttpIngestOptions, rounds: Round[], sample: Awaited<ReturnType<typeof compareRows>>): ResultRow[] {
   const expected = opts.events
-  const allStored = rounds.every((r) => r.stored === r.http.accepted && r.http.accepted === expected && r.copyStored === r.copied && r.copied === expected)
+  const copied = (c: CopyRound): boolean => c.stored === c.rows && c.rows === expected
+  const allStored = rounds.every((r) => r.stored === r.http.accepted && r.http.accepted === expected && copied(r.copy) && copied(r.perRequest))
   const subjectRate = median(rounds.map((r) => r.gatewayRate))
-  const baselineRate = median(rounds.map((r) => r.copyRate))
-  return {
-    benchmark: `HTTP ${opts.batchSize}-event batches, ${opts.connections} connections, ${opts.events.toLocaleString('en-US')} events/round`,
-    subject: 'gateway → PostgreSQL',
-    subjectRate, baseline: `COPY, ${opts.copyRowsPerCommit.toLocaleString('en-US')} rows/commit, 1 connection`, baselineRate, unit: 'events/s', baselineUnit: 'rows/s',
-    ratio: subjectRate / baselineRate,
-    p50Ms: median(rounds.map((r) => r.http.latency.p50)), p99Ms: median(rounds.map((r) => r.http.latency.p99)),
-    roundRatios: rounds.map((r) => r.gatewayRate / r.copyRate),
-    verified: `${allStored ? 'stored = acknowledged' : 'MISMATCH stored vs acknowledged'}; ${sample.equal}/${sample.compared} sampled rows equal`
+  const row = (baseline: string, pick: (r: Round) => CopyRound): ResultRow => {
+    const baselineRate = median(rounds.map((r) => pick(r).rate))
+    const latencies = rounds.flatMap((r) => pick(r).latency ?? [])
+    return {
+      benchmark: `HTTP ${opts.batchSize}-event batches, ${opts.connections} connections, ${opts.events.toLocaleString('en-US')} events/round`,
+      subject: 'gateway → PostgreSQL', subjectRate, baseline, baselineRate, unit: 'events/s', baselineUnit: 'rows/s',
+      ratio: subjectRate / baselineRate,
+      p50Ms: median(rounds.map((r) => r.http.latency.p50)), p99Ms: median(rounds.map((r) => r.http.latency.p99)),
+      ...(latencies.length === 0 ? {} : { baselineP50Ms: median(latencies.map((l) => l.p50)), baselineP99Ms: median(latencies.map((l) => l.p99)) }),
+      roundRatios: rounds.map((r) => r.gatewayRate / pick(r).rate),
+      verified: `${allStored ? 'stored = acknowledged' : 'MISMATCH stored vs acknowledged'}; ${sample.equal}/${sample.compared} sampled rows equal`
+    }
   }
+  return [
+    row(`naive gateway: COPY per ${opts.batchSize}-row request, ${opts.connections} clients, pool of ${opts.requestCopyPool}`, (r) => r.perRequest),
+    row(`COPY, ${opts.copyRowsPerCommit.toLocaleString('en-US')} rows/commit, 1 connection`, (r) => r.copy)
+  ]
 }
 
 export async function benchHttpIngest(opts: HttpIngestOptions = httpIngestDefaults()): Promise<ResultRow[]> {
-  log(`\n# HTTP ingest: ${opts.events} events/round in ${opts.batchSize}-event batches over ${opts.connections} connections vs COPY (${opts.rounds} alternating rounds)`)
+  log(`\n# HTTP ingest: ${opts.events} events/round in ${opts.batchSize}-event batches over ${opts.connections} connections vs COPY per request ` +
+    `(${opts.connections} clients, pool of ${opts.requestCopyPool}) and bulk COPY (${opts.rounds} alternating rounds)`)
   const { raws, bodies } = makeBatches('ev', opts.events, opts.batchSize)
   const { columns, chunks } = copyChunks(raws, opts.copyRowsPerCommit)
+  const requestChunks = copyChunks(raws, opts.batchSize).chunks
   const s = await setUp(opts)
   try {
     await warmUp(s, opts, columns, chunks, bodies)
@@ -152,14 +191,15 @@ export async function benchHttpIngest(opts: HttpIngestOptions = httpIngestDefaul
     for (let r = 1; r <= opts.rounds; r++) {
       log(`round ${r}/${opts.rounds}`)
       const copy = await copyRound(s, opts, columns, chunks)
+      const perRequest = await perRequestRound(s, opts, columns, requestChunks)
       const gw = await gatewayRound(s, opts, bodies)
-      rounds.push({ copyRate: copy.rate, copied: copy.rows, copyStored: copy.stored, gatewayRate: gw.rate, http: gw.http, stored: gw.stored })
-      log(`  ratio    ${fmtRatio(gw.rate / copy.rate)}`)
+      rounds.push({ copy, perRequest, gatewayRate: gw.rate, http: gw.http, stored: gw.stored })
+      log(`  ratio    ${fmtRatio(gw.rate / perRequest.rate)} to COPY per request, ${fmtRatio(gw.rate / copy.rate)} to bulk COPY`)
     }
     const ids = Array.from({ length: SAMPLE_ROWS }, (_, i) => `ev-${Math.floor((i * opts.events) / SAMPLE_ROWS)}`)
     const sample = await compareRows(s.gatewayUrl, s.copyUrl, ids)
     if (sample.firstDiff !== undefined) log(`  row mismatch: ${sample.firstDiff}`)
-    return [toRow(opts, rounds, sample)]
+    return toRows(opts, rounds, sample)
   } finally {
     await s.stop()
   }

@@ -4,6 +4,12 @@
  * row). Baseline: mosquitto forwarding the same QoS 1 messages to one subscriber, which acks
  * on receipt and stores nothing. The same 1,000 device clients, spread over worker processes,
  * drive both; rounds alternate (mosquitto, gateway, …), each on a freshly connected fleet.
+ * Every device is registered on each gateway first and connects with its secret; mosquitto
+ * takes them anonymously.
+ *
+ * The same machinery runs the QoS 0 benchmark (mqtt-qos0.ts) with `qos: 0`: there the rate is
+ * what arrived — heartbeats the gateway processed, messages the subscriber got — not what was
+ * acknowledged.
  *
  * Alone: `node --import tsx bench/mqtt-qos1.ts` (BENCH_ROUNDS, BENCH_MQTT_PER_DEVICE,
  * BENCH_MQTT_DEVICES, BENCH_MQTT_WORKERS, BENCH_MQTT_PGLITE=0 to skip PGlite, BENCH_CPU_PROF=dir).
@@ -15,19 +21,24 @@ import { openPglite } from '../processors/db/pglite.js'
 import { createDatabase, startMosquitto, startPostgres, type MosquittoServer, type PostgresServer } from '../test/support/services.js'
 import { startCommitMeter } from './lib/commit-stats.js'
 import { fmtCpu, mosquittoPid, postmasterPid, single, startCpuMeter, withChildren, type CpuGroups } from './lib/cpu.js'
+import { loginsOf, registerFleet } from './lib/device-registry.js'
 import { ensureBuilt, startGatewayProcess, type GatewayProcess } from './lib/gateway-process.js'
 import { machineInfo } from './lib/machine.js'
 import { envInt, isMain, log, runMain } from './lib/main.js'
-import { deviceId, type PublisherReply, type PublisherRequest, type SubscriberReply, type SubscriberRequest } from './lib/mqtt-messages.js'
+import { awaitProcessed, fmtLedger, readLedger, type Ledger } from './lib/mqtt-ledger.js'
+import { deviceId, forkPublisher, forkSubscriber, type Publisher, type PublisherReply, type PublisherRequest, type Subscriber } from './lib/mqtt-messages.js'
 import { countRows, resetTables } from './lib/pg.js'
 import { printSummary, type ResultRow } from './lib/report.js'
 import { fmtMs, fmtRate, fmtRatio, latencyOf, median, type Latency } from './lib/stats.js'
-import { forkWorker, type Worker } from './lib/worker-ipc.js'
 
 export interface MqttQos1Options {
+  /** 1: the rate is PUBACKs; 0: heartbeats the gateway processed and messages the subscriber got. */
+  qos: 0 | 1
   devices: number
   /** Heartbeats each device publishes per round. */
   perDevice: number
+  /** A device's values (battery, latency, signal) move every that many heartbeats; 1: every one. */
+  varyEvery: number
   /** Heartbeats a device has awaiting PUBACK at once. */
   window: number
   /** Publisher processes the devices are spread over (open files are capped per process). */
@@ -40,8 +51,10 @@ export interface MqttQos1Options {
 }
 
 export const mqttQos1Defaults = (): MqttQos1Options => ({
+  qos: 1,
   devices: envInt('BENCH_MQTT_DEVICES', 1_000),
   perDevice: envInt('BENCH_MQTT_PER_DEVICE', 30),
+  varyEvery: 1,
   window: 1,
   workers: envInt('BENCH_MQTT_WORKERS', 2),
   rounds: envInt('BENCH_ROUNDS', 3),
@@ -58,9 +71,12 @@ export const mqttQos1Defaults = (): MqttQos1Options => ({
 const INTERVAL_S = 60
 const WARMUP_PER_DEVICE = 2
 const TOPIC_FILTER = 'devices/+/heartbeat'
-
-type Publisher = Worker<PublisherRequest, PublisherReply>
-type Subscriber = Worker<SubscriberRequest, SubscriberReply>
+/**
+ * QoS 0: a message not arrived after this long without any other arriving is taken as lost.
+ * Long, so that a gateway stalled by other work on the machine is not mistaken for one losing messages.
+ */
+const IDLE_MS = 10_000
+const SETTLE_TIMEOUT_MS = 30_000
 
 interface Target {
   key: string
@@ -68,12 +84,19 @@ interface Target {
   url: string
   /** The gateway's HTTP URL, for its commit metrics. */
   httpUrl?: string
+  /** Device secrets on this target; none: anonymous (mosquitto). */
+  secrets?: Map<string, string>
   cpu: CpuGroups
   /** Before each round: empty what the round will count. */
   reset(): Promise<void>
-  /** After each round: whether what arrived matches the PUBACKs, and a note saying what was counted. */
-  verify(acked: number): Promise<{ ok: boolean; note: string }>
+  /**
+   * After each round: whether what arrived matches what was PUBACKed (QoS 1) or sent (QoS 0),
+   * a note saying what was counted, and (QoS 0) how many arrived and when the last did.
+   */
+  verify(sent: number): Promise<Check>
 }
+
+interface Check { ok: boolean; note: string; arrived?: { count: number; lastAt: number } }
 
 interface RoundResult { rate: number; acked: number; failed: number; latency: Latency; ok: boolean }
 
@@ -92,9 +115,9 @@ interface Setup {
 }
 
 async function startFleet(opts: MqttQos1Options, mosquitto: MosquittoServer): Promise<Fleet> {
-  const subscriber: Subscriber = forkWorker(new URL('./mqtt-subscriber-worker.ts', import.meta.url), 'subscriber')
-  await subscriber.request({ type: 'connect', url: mosquitto.url, topic: TOPIC_FILTER })
-  const publishers: Publisher[] = Array.from({ length: opts.workers }, (_, w) => forkWorker(new URL('./mqtt-publisher-worker.ts', import.meta.url), `publisher-${w}`))
+  const subscriber: Subscriber = forkSubscriber('subscriber')
+  await subscriber.request({ type: 'connect', url: mosquitto.url, topic: TOPIC_FILTER, qos: opts.qos })
+  const publishers: Publisher[] = Array.from({ length: opts.workers }, (_, w) => forkPublisher(`publisher-${w}`))
   const deviceIds = publishers.map((_, w) => Array.from({ length: opts.devices }, (_, n) => n).filter((n) => n % opts.workers === w).map(deviceId))
   return { publishers, subscriber, deviceIds }
 }
@@ -103,28 +126,41 @@ function loadCpu(fleet: Fleet): CpuGroups {
   return { load: () => fleet.publishers.map((p) => p.pid) }
 }
 
-function mosquittoTarget(mosquitto: MosquittoServer, fleet: Fleet): Target {
+const baselineLabel = (qos: 0 | 1): string => `mosquitto → 1 QoS ${qos} subscriber`
+
+function mosquittoTarget(mosquitto: MosquittoServer, fleet: Fleet, qos: 0 | 1): Target {
   const pid = mosquittoPid(mosquitto.port)
   return {
-    key: 'mosquitto', label: 'mosquitto → 1 QoS 1 subscriber', url: mosquitto.url,
+    key: 'mosquitto', label: baselineLabel(qos), url: mosquitto.url,
     cpu: { mosquitto: () => (pid === undefined ? [] : [pid]), subscriber: single(fleet.subscriber.pid), ...loadCpu(fleet) },
     reset: async () => {},
-    async verify(acked) {
-      const reply = await fleet.subscriber.request({ type: 'await', expected: acked, timeoutMs: 30_000 })
-      const count = reply.type === 'received' ? reply.count : -1
-      return { ok: count === acked, note: `subscriber received ${count}/${acked}` }
+    async verify(sent) {
+      const reply = await fleet.subscriber.request({ type: 'await', expected: sent, timeoutMs: SETTLE_TIMEOUT_MS, idleMs: qos === 0 ? IDLE_MS : undefined })
+      const [count, lastAt] = reply.type === 'received' ? [reply.count, reply.lastAt] : [-1, Number.NaN]
+      return { ok: count === sent, note: `subscriber received ${count}/${sent}`, arrived: { count, lastAt } }
     }
   }
 }
 
-function gatewayPgTarget(gateway: GatewayProcess, url: string, pg: PostgresServer, fleet: Fleet): Target {
+/** QoS 1: every PUBACK is a stored row. QoS 0: every heartbeat sent is processed (stored or coalesced), read from the gateway's ledger. */
+function gatewayPgTarget(gateway: GatewayProcess, url: string, pg: PostgresServer, fleet: Fleet, qos: 0 | 1): Target {
+  let before: Ledger | undefined
   return {
     key: 'gateway-pg', label: 'gateway → PostgreSQL', url: gateway.mqttUrl, httpUrl: gateway.httpUrl,
     cpu: { gateway: single(gateway.pid), postgres: withChildren(postmasterPid(pg.dataDir)), ...loadCpu(fleet) },
-    reset: () => resetTables(url, ['heartbeats']),
-    async verify(acked) {
+    async reset() {
+      await resetTables(url, ['heartbeats'])
+      before = await readLedger(gateway.httpUrl)
+    },
+    async verify(sent) {
+      if (qos === 1 || before === undefined) {
+        const stored = await countRows(url, 'heartbeats')
+        return { ok: stored === sent, note: `heartbeats stored ${stored}/${sent}` }
+      }
+      const { ledger, lastAt } = await awaitProcessed(gateway.httpUrl, before, sent, IDLE_MS, SETTLE_TIMEOUT_MS)
       const stored = await countRows(url, 'heartbeats')
-      return { ok: stored === acked, note: `heartbeats stored ${stored}/${acked}` }
+      const ok = ledger.received === sent && ledger.stored + ledger.dropped + ledger.rejected === sent && stored === ledger.stored
+      return { ok, note: `${fmtLedger(ledger)} of ${sent} sent; ${stored} rows`, arrived: { count: ledger.received, lastAt } }
     }
   }
 }
@@ -145,12 +181,14 @@ async function setUp(opts: MqttQos1Options): Promise<Setup> {
   const mosquitto = await startMosquitto()
   const dirs = [await mkdtemp(path.join(os.tmpdir(), 'pulsegate-bench-mqtt-')), await mkdtemp(path.join(os.tmpdir(), 'pulsegate-bench-pglite-'))] as const
   const url = await createDatabase(pg.url, 'bench_mqtt')
-  const gateways: GatewayProcess[] = [await startGatewayProcess({ name: 'gateway-mqtt-pg', cpuProfDir: opts.cpuProfDir, env: { PULSEGATE_DATABASE_URL: url, PULSEGATE_DATA_DIR: dirs[0], PULSEGATE_MQTT_ALLOW_ANONYMOUS: 'true' } })]
-  if (opts.pglite) gateways.push(await startGatewayProcess({ name: 'gateway-mqtt-pglite', cpuProfDir: opts.cpuProfDir, env: { PULSEGATE_DATA_DIR: dirs[1], PULSEGATE_MQTT_ALLOW_ANONYMOUS: 'true' } }))
+  const gateways: GatewayProcess[] = [await startGatewayProcess({ name: `gateway-mqtt${opts.qos}-pg`, cpuProfDir: opts.cpuProfDir, env: { PULSEGATE_DATABASE_URL: url, PULSEGATE_DATA_DIR: dirs[0] } })]
+  // QoS 0 counts from the gateway's metrics while PGlite's rows can only be counted after stop: PostgreSQL only.
+  if (opts.pglite && opts.qos === 1) gateways.push(await startGatewayProcess({ name: `gateway-mqtt${opts.qos}-pglite`, cpuProfDir: opts.cpuProfDir, env: { PULSEGATE_DATA_DIR: dirs[1] } }))
   const fleet = await startFleet(opts, mosquitto)
   const pgliteAcked = { n: 0 }
-  const targets = [mosquittoTarget(mosquitto, fleet), gatewayPgTarget(gateways[0] as GatewayProcess, url, pg, fleet)]
+  const targets = [mosquittoTarget(mosquitto, fleet, opts.qos), gatewayPgTarget(gateways[0] as GatewayProcess, url, pg, fleet, opts.qos)]
   if (gateways[1] !== undefined) targets.push(gatewayPgliteTarget(gateways[1], fleet, pgliteAcked))
+  for (const t of targets) if (t.httpUrl !== undefined) t.secrets = await registerFleet(t.httpUrl, opts.devices, INTERVAL_S)
   const stopGateways = async (): Promise<void> => { for (const g of gateways) await g.stop() }
   const stop = async (): Promise<void> => {
     for (const w of [...fleet.publishers, fleet.subscriber]) await w.close()
@@ -166,22 +204,27 @@ async function eachPublisher(fleet: Fleet, msg: (w: number) => PublisherRequest)
   return Promise.all(fleet.publishers.map((p, w) => p.request(msg(w))))
 }
 
-/** Connects the fleet to `target`, publishes, disconnects; the clock runs from the common start to the last PUBACK. */
-async function publishRound(target: Target, fleet: Fleet, opts: MqttQos1Options, perDevice: number): Promise<Omit<RoundResult, 'ok'> & { cpu: Record<string, number>; commitNote: string | undefined }> {
-  await eachPublisher(fleet, (w) => ({ type: 'connect', url: target.url, deviceIds: fleet.deviceIds[w] ?? [] }))
+/**
+ * Connects the fleet to `target` (with the devices' secrets there), publishes, disconnects.
+ * QoS 1: the clock runs from the common start to the last PUBACK. QoS 0: to the last message
+ * arrived, awaited before the fleet disconnects (a socket closed early could lose what it still holds).
+ */
+async function publishRound(target: Target, fleet: Fleet, opts: MqttQos1Options, perDevice: number): Promise<Omit<RoundResult, 'ok'> & { cpu: Record<string, number>; commitNote: string | undefined; check: Check | undefined }> {
+  await eachPublisher(fleet, (w) => ({ type: 'connect', url: target.url, devices: loginsOf(fleet.deviceIds[w] ?? [], target.secrets) }))
   const commits = target.httpUrl === undefined ? undefined : await startCommitMeter(target.httpUrl)
   const startAt = Date.now() + 100
   const stopCpu = startCpuMeter(target.cpu)
-  const replies = await eachPublisher(fleet, () => ({ type: 'publish', startAt, perDevice, window: opts.window, deadline: startAt + opts.roundTimeoutMs, intervalS: INTERVAL_S }))
+  const replies = await eachPublisher(fleet, () => ({ type: 'publish', startAt, perDevice, window: opts.window, deadline: startAt + opts.roundTimeoutMs, intervalS: INTERVAL_S, qos: opts.qos, varyEvery: opts.varyEvery }))
+  const done = replies.flatMap((r) => (r.type === 'published' ? [r] : []))
+  const acked = done.reduce((n, r) => n + r.acked, 0)
+  const check = opts.qos === 0 ? await target.verify(acked) : undefined
   const cpu = stopCpu()
   const commitNote = commits === undefined ? undefined : await commits()
   await eachPublisher(fleet, () => ({ type: 'disconnect' }))
-  const done = replies.flatMap((r) => (r.type === 'published' ? [r] : []))
-  const acked = done.reduce((n, r) => n + r.acked, 0)
-  const lastAck = Math.max(...done.map((r) => r.lastAckAt))
+  const [count, lastAt] = check?.arrived === undefined ? [acked, Math.max(...done.map((r) => r.lastAckAt))] : [check.arrived.count, check.arrived.lastAt]
   return {
-    acked, failed: done.reduce((n, r) => n + r.failed, 0), cpu, commitNote,
-    rate: acked / ((lastAck - startAt) / 1000),
+    acked, failed: done.reduce((n, r) => n + r.failed, 0), cpu, commitNote, check,
+    rate: count / ((lastAt - startAt) / 1000),
     latency: latencyOf(done.flatMap((r) => r.latenciesMs))
   }
 }
@@ -189,8 +232,9 @@ async function publishRound(target: Target, fleet: Fleet, opts: MqttQos1Options,
 async function runRound(target: Target, fleet: Fleet, opts: MqttQos1Options, perDevice = opts.perDevice): Promise<RoundResult> {
   await target.reset()
   const r = await publishRound(target, fleet, opts, perDevice)
-  const check = await target.verify(r.acked)
-  log(`  ${target.key.padEnd(15)} ${fmtRate(r.rate).padStart(8)} msg/s  ${r.acked} acked, ${r.failed} failed; ` +
+  const check = r.check ?? await target.verify(r.acked)
+  const verb = opts.qos === 0 ? 'sent' : 'acked'
+  log(`  ${target.key.padEnd(15)} ${fmtRate(r.rate).padStart(8)} msg/s  ${r.acked} ${verb}, ${r.failed} failed; ` +
     `p50 ${fmtMs(r.latency.p50)} p99 ${fmtMs(r.latency.p99)}; ${check.note}${check.ok ? '' : ' MISMATCH'}`)
   log(`  ${''.padEnd(15)} cpu ${fmtCpu(r.cpu)}${r.commitNote === undefined ? '' : `; ${r.commitNote}`}`)
   return { ...r, ok: check.ok }
@@ -210,12 +254,16 @@ async function pgliteStored(dataDir: string): Promise<number> {
 function toRow(opts: MqttQos1Options, target: Target, rounds: RoundResult[], baseline: RoundResult[], verified: string): ResultRow {
   const subjectRate = median(rounds.map((r) => r.rate))
   const baselineRate = median(baseline.map((r) => r.rate))
+  // QoS 0 has no acknowledgement: publish → written is the client's own time, not worth a column.
+  const latency = (rs: RoundResult[], p: 'p50' | 'p99'): number | undefined => (opts.qos === 0 ? undefined : median(rs.map((r) => r.latency[p])))
+  const pace = opts.qos === 0 ? `back to back, values moving every ${opts.varyEvery === 1 ? '' : `${opts.varyEvery}th `}heartbeat` : `${opts.window} in flight each`
   return {
-    benchmark: `MQTT QoS 1 heartbeats, ${opts.devices.toLocaleString('en-US')} devices × ${opts.perDevice}/round, ${opts.window} in flight each, ${opts.workers} client processes`,
-    subject: target.label, subjectRate, baseline: 'mosquitto → 1 QoS 1 subscriber', baselineRate, unit: 'msg/s',
+    benchmark: `MQTT QoS ${opts.qos} heartbeats, ${opts.devices.toLocaleString('en-US')} devices × ${opts.perDevice}/round, ${pace}, ${opts.workers} client processes`,
+    subject: target.label, subjectRate, baseline: baselineLabel(opts.qos), baselineRate, unit: opts.qos === 0 ? 'msg/s processed' : 'msg/s',
+    baselineUnit: opts.qos === 0 ? 'msg/s forwarded' : undefined,
     ratio: subjectRate / baselineRate,
-    p50Ms: median(rounds.map((r) => r.latency.p50)), p99Ms: median(rounds.map((r) => r.latency.p99)),
-    baselineP50Ms: median(baseline.map((r) => r.latency.p50)), baselineP99Ms: median(baseline.map((r) => r.latency.p99)),
+    p50Ms: latency(rounds, 'p50'), p99Ms: latency(rounds, 'p99'),
+    baselineP50Ms: latency(baseline, 'p50'), baselineP99Ms: latency(baseline, 'p99'),
     roundRatios: rounds.map((r, i) => r.rate / (baseline[i]?.rate ?? Number.NaN)),
     verified
   }
@@ -235,15 +283,16 @@ async function measure(s: Setup, opts: MqttQos1Options): Promise<Map<string, Rou
 function rowsOf(s: Setup, opts: MqttQos1Options, results: Map<string, RoundResult[]>, pgliteNote: string): ResultRow[] {
   const baseline = results.get('mosquitto') ?? []
   const subscriberOk = baseline.every((r) => r.ok) ? 'subscriber got all' : 'subscriber MISSED some'
+  const counted = opts.qos === 0 ? ['processed = sent', 'MISMATCH processed vs sent'] : ['stored = PUBACKed', 'MISMATCH stored vs PUBACKed']
   return s.targets.filter((t) => t.key !== 'mosquitto').map((t) => {
     const rounds = results.get(t.key) ?? []
-    const stored = t.key === 'gateway-pglite' ? pgliteNote : rounds.every((r) => r.ok) ? 'stored = PUBACKed' : 'MISMATCH stored vs PUBACKed'
+    const stored = t.key === 'gateway-pglite' ? pgliteNote : rounds.every((r) => r.ok) ? counted[0] : counted[1]
     return toRow(opts, t, rounds, baseline, `${stored}; ${subscriberOk}`)
   })
 }
 
 export async function benchMqttQos1(opts: MqttQos1Options = mqttQos1Defaults()): Promise<ResultRow[]> {
-  log(`\n# MQTT QoS 1: ${opts.devices} devices over ${opts.workers} processes, ${opts.perDevice} heartbeats each per round, gateway vs mosquitto (${opts.rounds} alternating rounds)`)
+  log(`\n# MQTT QoS ${opts.qos}: ${opts.devices} devices over ${opts.workers} processes, ${opts.perDevice} heartbeats each per round, gateway vs mosquitto (${opts.rounds} alternating rounds)`)
   const s = await setUp(opts)
   try {
     const results = await measure(s, opts)

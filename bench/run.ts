@@ -5,12 +5,16 @@
  */
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
+import { benchConnections } from './connections.js'
 import { benchHttpIngest } from './http-ingest.js'
 import { describeMachine, machineInfo } from './lib/machine.js'
 import { log, runMain } from './lib/main.js'
 import { printSummary as printProfile, summariseFile } from './lib/profile-summary.js'
 import { printSummary, resultsBlock, rewriteBenchmarksMd } from './lib/report.js'
+import { benchMqttQos0 } from './mqtt-qos0.js'
 import { benchMqttQos1 } from './mqtt-qos1.js'
+import { benchOfflineDetection } from './offline-detection.js'
+import { benchRealtimeVisibility } from './realtime-visibility.js'
 
 async function printProfiles(dir: string): Promise<void> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort()
@@ -21,7 +25,7 @@ runMain(async () => {
   const started = Date.now()
   const machine = await machineInfo()
   log(`Machine: ${describeMachine(machine)}`)
-  const rows = [...await benchHttpIngest(), ...await benchMqttQos1()]
+  const rows = [...await benchHttpIngest(), ...await benchMqttQos1(), ...await benchMqttQos0(), ...await benchOfflineDetection(), ...await benchRealtimeVisibility(), ...await benchConnections()]
   printSummary(machine, rows)
   await rewriteBenchmarksMd(resultsBlock(machine, rows, 'npm run bench'))
   const profDir = process.env.BENCH_CPU_PROF

@@ -1,11 +1,15 @@
 /**
- * The HTTP benchmark's baseline: the same rows the gateway would write, COPYed straight into
- * the same `events` table (same partitions, same indexes) over one connection, 1,000 rows per
- * committed transaction. It is the floor cost of durably storing those rows in PostgreSQL with
- * none of the gateway's work (HTTP, parsing, validation, dedup, per-request answers).
+ * The HTTP benchmark's baselines: the same rows the gateway would write, COPYed straight into
+ * the same `events` table (same partitions, same indexes).
+ * - Bulk: one connection, 1,000 rows per committed transaction — the floor cost of durably
+ *   storing those rows, with none of the gateway's work and none of its job's shape.
+ * - Per request: the gateway's job done naively — as many concurrent clients as the gateway
+ *   has HTTP connections, each COPYing its own 100-row batch in its own transaction through a
+ *   connection pool and waiting for the commit before sending the next: a gateway that COPYs
+ *   each request, without HTTP, parsing, validation, dedup or group commit.
  */
 import { finished } from 'node:stream/promises'
-import type pg from 'pg'
+import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { loadConfig } from '../../gateway/config/load.js'
 import type { BatchContext } from '../../processors/pipeline/context.js'
@@ -13,6 +17,7 @@ import { processBatch } from '../../processors/pipeline/pipeline.js'
 import { loadPlan } from '../../processors/plan/compile.js'
 import { eventRecord } from '../../processors/store/rows.js'
 import { withClient } from './pg.js'
+import { latencyOf, type Latency } from './stats.js'
 
 const DAY_MS = 86_400_000
 /** The app the HTTP benchmark's write key sends as. */
@@ -63,21 +68,68 @@ export function copyChunks(raws: ReadonlyArray<readonly unknown[]>, rowsPerChunk
 
 export interface CopyResult { rows: number; ms: number; timedOut: boolean }
 
-/** BEGIN; COPY events FROM STDIN; COMMIT — once per chunk, on `client`, until done or `deadline`. */
+const copySql = (columns: string[]): string => `COPY events (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`
+
+/** BEGIN; COPY events FROM STDIN; COMMIT of one chunk. */
+async function copyChunk(client: pg.ClientBase, sql: string, chunk: CopyChunk): Promise<void> {
+  await client.query('BEGIN')
+  const stream = client.query(copyFrom(sql))
+  stream.end(chunk.csv)
+  await finished(stream)
+  await client.query('COMMIT')
+}
+
+/** One transaction per chunk, in order, on `client`, until done or `deadline`. */
 export async function copyRows(client: pg.Client, columns: string[], chunks: CopyChunk[], deadline: number): Promise<CopyResult> {
-  const sql = `COPY events (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`
+  const sql = copySql(columns)
   let rows = 0
   const started = performance.now()
   for (const chunk of chunks) {
     if (Date.now() > deadline) return { rows, ms: performance.now() - started, timedOut: true }
-    await client.query('BEGIN')
-    const stream = client.query(copyFrom(sql))
-    stream.end(chunk.csv)
-    await finished(stream)
-    await client.query('COMMIT')
+    await copyChunk(client, sql, chunk)
     rows += chunk.rows
   }
   return { rows, ms: performance.now() - started, timedOut: false }
+}
+
+/** A pool with all its connections open, so a measured round neither pays for nor misses their start. */
+export async function openCopyPool(url: string, size: number): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: url, max: size, application_name: 'pulsegate-bench-copy' })
+  const clients = await Promise.all(Array.from({ length: size }, () => pool.connect()))
+  for (const c of clients) c.release()
+  return pool
+}
+
+/**
+ * The naive gateway: `lanes` clients, each taking the next chunk (one request's batch) and
+ * COPYing it in its own transaction on a pooled connection, the next only after the commit.
+ * Latency is per request, from asking the pool for a connection to the commit, so queueing for
+ * the pool counts as the gateway's queueing for its group commit does.
+ */
+export async function copyPerRequest(pool: pg.Pool, columns: string[], chunks: CopyChunk[], lanes: number, deadline: number): Promise<CopyResult & { latency: Latency }> {
+  const sql = copySql(columns)
+  const latencies: number[] = []
+  let rows = 0
+  let next = 0
+  let timedOut = false
+  const started = performance.now()
+  const lane = async (): Promise<void> => {
+    while (next < chunks.length) {
+      if (Date.now() > deadline) { timedOut = true; return }
+      const chunk = chunks[next++] as CopyChunk
+      const sent = performance.now()
+      const client = await pool.connect()
+      try {
+        await copyChunk(client, sql, chunk)
+      } finally {
+        client.release()
+      }
+      latencies.push(performance.now() - sent)
+      rows += chunk.rows
+    }
+  }
+  await Promise.all(Array.from({ length: lanes }, lane))
+  return { rows, ms: performance.now() - started, timedOut, latency: latencyOf(latencies) }
 }
 
 /**

@@ -20,9 +20,9 @@ export interface ResultRow {
   baselineUnit?: string
   /** subjectRate ÷ baselineRate. */
   ratio: number
-  /** The subject's acknowledgement latency: medians over rounds of each round's p50 and p99. */
-  p50Ms: number
-  p99Ms: number
+  /** The subject's acknowledgement latency: medians over rounds of each round's p50 and p99 (none: QoS 0). */
+  p50Ms: number | undefined
+  p99Ms: number | undefined
   /** The baseline's, where it has one. */
   baselineP50Ms?: number
   baselineP99Ms?: number
@@ -30,6 +30,21 @@ export interface ResultRow {
   roundRatios: number[]
   /** What was checked after the rounds (stored counts, equal rows). */
   verified: string
+  /**
+   * Cells written as given instead of from the figures above: a benchmark of a delay against
+   * a target (offline detection, realtime visibility) has no rates to divide.
+   */
+  cells?: { subjectRate?: string; baselineRate?: string; ratio?: string; roundRatios?: string }
+}
+
+/** The rate, ratio and round-ratio cells of a row: from its figures, or as the row gives them. */
+function figureCells(r: ResultRow): { subjectRate: string; baselineRate: string; ratio: string; roundRatios: string } {
+  return {
+    subjectRate: r.cells?.subjectRate ?? `${fmtRate(r.subjectRate)} ${r.unit}`,
+    baselineRate: r.cells?.baselineRate ?? `${fmtRate(r.baselineRate)} ${r.baselineUnit ?? r.unit}`,
+    ratio: r.cells?.ratio ?? fmtRatio(r.ratio),
+    roundRatios: r.cells?.roundRatios ?? r.roundRatios.map(fmtRatio).join(', ')
+  }
 }
 
 export const START = '<!-- results:start -->'
@@ -45,18 +60,22 @@ export function markdownTable(rows: readonly ResultRow[]): string {
     '| Benchmark | Subject | Subject rate | Baseline | Baseline rate | Ratio (median) | Round ratios | Subject p50 / p99 | Baseline p50 / p99 | Verified |',
     '|---|---|---:|---|---:|---:|---|---:|---:|---|'
   ]
-  const body = rows.map((r) => `| ${[
-    r.benchmark, r.subject, `${fmtRate(r.subjectRate)} ${r.unit}`, r.baseline, `${fmtRate(r.baselineRate)} ${r.baselineUnit ?? r.unit}`,
-    `**${fmtRatio(r.ratio)}**`, r.roundRatios.map(fmtRatio).join(', '), latencyCell(r.p50Ms, r.p99Ms),
-    latencyCell(r.baselineP50Ms, r.baselineP99Ms), r.verified
-  ].join(' | ')} |`)
+  const body = rows.map((r) => {
+    const c = figureCells(r)
+    return `| ${[
+      r.benchmark, r.subject, c.subjectRate, r.baseline, c.baselineRate, `**${c.ratio}**`, c.roundRatios, latencyCell(r.p50Ms, r.p99Ms),
+      latencyCell(r.baselineP50Ms, r.baselineP99Ms), r.verified
+    ].join(' | ')} |`
+  })
   return [...head, ...body].join('\n')
 }
 
 export function printSummary(machine: Machine, rows: readonly ResultRow[]): void {
-  const lines = ['', `Machine: ${describeMachine(machine)}`, '', ...rows.map((r) =>
-    `${r.benchmark} — ${r.subject}: ${fmtRate(r.subjectRate)} ${r.unit} vs ${r.baseline}: ${fmtRate(r.baselineRate)} ${r.baselineUnit ?? r.unit}` +
-    ` → ratio ${fmtRatio(r.ratio)} (rounds ${r.roundRatios.map(fmtRatio).join(', ')}); p50/p99 ${latencyCell(r.p50Ms, r.p99Ms)}; ${r.verified}`)]
+  const lines = ['', `Machine: ${describeMachine(machine)}`, '', ...rows.map((r) => {
+    const c = figureCells(r)
+    return `${r.benchmark} — ${r.subject}: ${c.subjectRate} vs ${r.baseline}: ${c.baselineRate}` +
+      ` → ratio ${c.ratio} (rounds ${c.roundRatios}); p50/p99 ${latencyCell(r.p50Ms, r.p99Ms)}; ${r.verified}`
+  })]
   process.stdout.write(lines.join('\n') + '\n')
 }
 

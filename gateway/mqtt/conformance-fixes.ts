@@ -5,6 +5,7 @@ import { ConformantPersistence, isSessionMarker, type BrokerPersistence } from '
 
 type AuthorizeSubscribe = NonNullable<AedesOptions['authorizeSubscribe']>
 type AuthorizeForward = NonNullable<AedesOptions['authorizeForward']>
+type PreConnect = NonNullable<AedesOptions['preConnect']>
 
 /**
  * Closes the gaps between aedes 1.2 and MQTT 3.1.1 that devices can see (issue 4, item 10),
@@ -15,6 +16,7 @@ type AuthorizeForward = NonNullable<AedesOptions['authorizeForward']>
  * - CONNACK session present for a persistent session without subscriptions [MQTT-3.2.2-2],
  *   and DUP=1 on a PUBLISH sent again when a session resumes [MQTT-3.3.1-1]: ConformantPersistence.
  * - The QoS of a delivery capped by a wildcard subscription's granted QoS [MQTT-3.8.4-6]: capToGrantedQoS.
+ * - No message lost when the store commits publishes out of order: orderFreeDedupe.
  *
  * Apply it to the finished options: it wraps the hooks they hold, and the session marker must
  * reach no other `authorizeSubscribe` (an ACL would count it as a refusal).
@@ -25,7 +27,47 @@ export function withConformanceFixes(opts: Omit<AedesOptions, 'persistence'> & {
     ...opts,
     persistence: new ConformantPersistence(opts.persistence),
     authorizeSubscribe: hideSessionMarker(opts.authorizeSubscribe),
-    authorizeForward: capToGrantedQoS(opts.authorizeForward)
+    ...orderFreeDedupe(opts.preConnect, capToGrantedQoS(opts.authorizeForward))
+  }
+}
+
+/** Reads as "never seen" and remembers nothing: aedes's own dedupe, switched off. */
+const NOTHING_SEEN: Record<string, number> = new Proxy(Object.create(null) as Record<string, number>, {
+  get: () => 0, set: () => true, deleteProperty: () => true
+})
+const REMEMBERED_PER_CLIENT = 1024
+
+/**
+ * aedes delivers a message to a client only if its broker counter is higher than the last one
+ * it delivered to that client (lib/client.js `dedupe`): it assumes messages reach subscribers
+ * in the order they were published. Our persistence commits `storeRetained` and
+ * `outgoingEnqueueCombi` over several PostgreSQL connections, which finish in any order, so a
+ * retained status stored a little later than the next one was silently dropped for every
+ * subscriber (a third of them under load). Here the counter check is switched off and replaced
+ * by what it is for — one copy of one message per client, even through overlapping
+ * subscriptions or a queue replay racing a live delivery — by remembering the last
+ * `REMEMBERED_PER_CLIENT` messages each connection was given.
+ */
+function orderFreeDedupe(preConnect: PreConnect | undefined, inner: AuthorizeForward): Pick<AedesOptions, 'preConnect' | 'authorizeForward'> {
+  const given = new WeakMap<Client, Set<string>>()
+  return {
+    preConnect(client, packet, callback) {
+      (client as Client & { duplicates: Record<string, number> }).duplicates = NOTHING_SEEN
+      if (preConnect === undefined) return callback(null, true)
+      preConnect(client, packet, callback)
+    },
+    authorizeForward(client, packet) {
+      const { brokerId, brokerCounter } = packet as typeof packet & { brokerId?: string; brokerCounter?: number }
+      if (brokerId !== undefined && brokerCounter !== undefined) {
+        const key = `${brokerId}:${brokerCounter}`
+        let seen = given.get(client)
+        if (seen === undefined) given.set(client, seen = new Set())
+        if (seen.has(key)) return null
+        seen.add(key)
+        if (seen.size > REMEMBERED_PER_CLIENT) seen.delete(seen.values().next().value as string)
+      }
+      return inner(client, packet)
+    }
   }
 }
 

@@ -87,8 +87,9 @@ describe('ConformantPersistence: the persistence as the embedded broker sees it'
 describe('withConformanceFixes: the hooks', () => {
   const persistence = {} as DbPersistence
   const subscriber = (subscriptions: Record<string, { qos: number }>): Client => ({ id: 'c1', subscriptions }) as unknown as Client
-  const publish = (topic: string, qos: 0 | 1 | 2): AedesPublishPacket =>
-    ({ cmd: 'publish', topic, payload: Buffer.from('m'), qos, retain: false, dup: false, brokerId: 'b', brokerCounter: 1 }) as AedesPublishPacket
+  let counter = 0
+  const publish = (topic: string, qos: 0 | 1 | 2, brokerCounter = ++counter): AedesPublishPacket =>
+    ({ cmd: 'publish', topic, payload: Buffer.from('m'), qos, retain: false, dup: false, brokerId: 'b', brokerCounter }) as AedesPublishPacket
 
   it('refuses the session marker before any other authorizeSubscribe sees it, and passes other subscriptions on', async () => {
     const asked: string[] = []
@@ -107,13 +108,32 @@ describe('withConformanceFixes: the hooks', () => {
     const client = subscriber({ 'conf/+': { qos: 1 }, 'conf/#': { qos: 0 }, 'conf/exact': { qos: 2 }, '#': { qos: 1 } })
     const sent = [publish('conf/a', 2), publish('conf/a/b', 1), publish('conf/exact', 2), publish('$SYS/x', 2), publish('conf/a', 0), publish('conf/refused', 2)]
     expect(sent.map((p) => authorizeForward?.(client, p))).toEqual([
-      publish('conf/a', 1), // `+` at 1 over `#` at 0 (and the root `#` at 1)
-      publish('conf/a/b', 1), // the root `#` at 1 over `conf/#` at 0
-      publish('conf/exact', 2),
-      publish('$SYS/x', 2), // no filter matches a `$` topic through a leading wildcard: left as it is
-      publish('conf/a', 0),
+      publish('conf/a', 1, sent[0]?.brokerCounter), // `+` at 1 over `#` at 0 (and the root `#` at 1)
+      publish('conf/a/b', 1, sent[1]?.brokerCounter), // the root `#` at 1 over `conf/#` at 0
+      publish('conf/exact', 2, sent[2]?.brokerCounter),
+      publish('$SYS/x', 2, sent[3]?.brokerCounter), // no filter matches a `$` topic through a leading wildcard: left as it is
+      publish('conf/a', 0, sent[4]?.brokerCounter),
       null
     ])
     expect(sent[0]?.qos, 'the packet aedes passed is not changed').toBe(2)
+  })
+
+  it('gives a client each message once, in whatever order the store let them through, and switches aedes\'s counter check off', async () => {
+    const { authorizeForward, preConnect } = withConformanceFixes({ persistence })
+    const client = subscriber({ '#': { qos: 1 } })
+    const other = subscriber({ '#': { qos: 1 } })
+    const later = publish('conf/a', 1, 200)
+    const earlier = publish('conf/b', 1, 100)
+    // Committed out of order: the earlier message still goes out after the later one.
+    expect(authorizeForward?.(client, later)).toEqual(later)
+    expect(authorizeForward?.(client, earlier)).toEqual(earlier)
+    // The same message again (an overlapping subscription, a queue replay racing a live delivery): once per client.
+    expect(authorizeForward?.(client, later)).toBeNull()
+    expect(authorizeForward?.(other, later)).toEqual(later)
+    const connecting = subscriber({}) as ReturnType<typeof subscriber> & { duplicates: Record<string, number> }
+    connecting.duplicates = {}
+    await new Promise<void>((resolve) => preConnect?.(connecting as never, {} as never, () => resolve()))
+    connecting.duplicates.b = 500
+    expect(connecting.duplicates.b, 'aedes reads every counter as never seen').toBe(0)
   })
 })
