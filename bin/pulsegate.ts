@@ -4,6 +4,8 @@ import { loadConfig } from '../gateway/config/load.js'
 import type { Config } from '../gateway/config/settings.js'
 import { startGateway, type RunningGateway } from '../gateway/listen.js'
 import { PulseGateError } from '../processors/errors.js'
+import { simulateCommand } from '../simulator/cli.js'
+import { startDemo } from '../simulator/demo.js'
 import { devicesCommand } from './commands/devices.js'
 import { keysCommand } from './commands/keys.js'
 import { mqttAccountsCommand } from './commands/mqtt-accounts.js'
@@ -13,7 +15,8 @@ import { storesCommand } from './commands/stores.js'
 const USAGE = `Usage: pulsegate <command>
 
 Commands:
-  start                 run the gateway (HTTP API, MQTT broker, store, jobs)
+  start [--demo]        run the gateway (HTTP API, MQTT broker, store, jobs); --demo adds a
+                        small simulated fleet of devices, to see live metrics at once
   keys create|list|revoke
                         manage API keys through the running gateway
   devices add|list|disable|enable|rotate|import
@@ -22,15 +25,20 @@ Commands:
                         manage stores and their opening hours through the running gateway
   mqtt-accounts create|list|revoke
                         manage MQTT service accounts for tools through the running gateway
+  simulate [--scenario <file.yaml>] [options]
+                        simulate devices (and apps) against the running gateway and write
+                        the ground truth (pulsegate simulate --help)
   plan lint <file|dir>  check a tracking plan (or a directory of plan versions)
   help                  show this text
 
 Configuration comes from PULSEGATE_* environment variables and an optional
 file named by PULSEGATE_CONFIG; see the README's configuration table.`
 
-async function start(): Promise<void> {
+async function start(demoMode: boolean): Promise<void> {
   const config = loadConfig()
-  const running = await startGateway(config)
+  const gateway = await startGateway(config)
+  const demo = demoMode ? await startDemo(gateway) : null
+  const running = demo?.running ?? gateway
   // Handlers before the banner: whoever waits for the banner may signal at once (a supervisor,
   // a test), and a SIGTERM before they exist would kill the process without a drain.
   handleSignals(running)
@@ -43,6 +51,7 @@ async function start(): Promise<void> {
     ...mqttLines(config, running.mqttUrls),
     `  store      ${store}`,
     ...adminKeyLines(running.gateway.generatedAdminKey),
+    ...demo?.lines ?? [],
     'Press Ctrl-C to stop.',
     ''
   ].join('\n') + '\n')
@@ -97,11 +106,12 @@ function adminKeyLines(secret: string | null): string[] {
 async function main(argv: string[]): Promise<void> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false })
   const command = positionals[0] ?? 'help'
-  if (command === 'start') return start()
+  if (command === 'start') return start(argv.includes('--demo'))
   if (command === 'keys') { process.exitCode = await keysCommand(argv.slice(1), process.stdout); return }
   if (command === 'devices') { process.exitCode = await devicesCommand(argv.slice(1), process.stdout); return }
   if (command === 'stores') { process.exitCode = await storesCommand(argv.slice(1), process.stdout); return }
   if (command === 'mqtt-accounts') { process.exitCode = await mqttAccountsCommand(argv.slice(1), process.stdout); return }
+  if (command === 'simulate') { process.exitCode = await simulateCommand(argv.slice(1), process.stdout); return }
   if (command === 'plan' && positionals[1] === 'lint') { process.exitCode = await planLint(argv.slice(2), process.stdout); return }
   process.stdout.write(USAGE + '\n')
   if (command !== 'help') process.exitCode = 2
