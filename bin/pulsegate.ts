@@ -54,7 +54,7 @@ async function start(demoMode: boolean): Promise<void> {
     ...demo?.lines ?? [],
     'Press Ctrl-C to stop.',
     ''
-  ].join('\n') + '\n')
+  ].filter((line, i, lines) => line !== '' || lines[i - 1] !== '').join('\n') + '\n')
 }
 
 /** Where devices connect, and how they authenticate; anonymous mode is said loudly. */
