@@ -1,4 +1,5 @@
 import type { Db } from '../db/db.js'
+import { createCredentialCache } from './credential-cache.js'
 import { digestOf, findKeyByDigest, hasAdminKey, insertKey, listKeys, revokeKey, type ApiKey, type CreatedKey, type NewKey } from './keys.js'
 
 export interface KeyRingOptions {
@@ -25,42 +26,23 @@ export interface KeyRing {
   bootstrapAdmin(): Promise<string | null>
 }
 
-interface Cached { key: ApiKey | null; at: number }
-
 const ENV_ADMIN: ApiKey = { id: 'env-admin', kind: 'admin', appId: null, name: 'PULSEGATE_ADMIN_KEY', prefix: '', createdAt: new Date(0).toISOString(), revokedAt: null }
 
 /**
- * Authenticates API keys with a small cache in front of `api_keys`: a request costs one
- * SHA-256 and a map lookup. Unknown secrets are cached too (negatively), and concurrent
- * lookups of one secret share one query.
+ * Authenticates API keys through the credential cache (credential-cache.ts), keyed by digest:
+ * a request costs one SHA-256 and a map lookup. Unknown secrets are cached too (negatively),
+ * and concurrent lookups of one secret share one query.
  */
 export function createKeyRing(opts: KeyRingOptions): KeyRing {
   const { db, cacheMs = 10_000, maxCached = 10_000, now = Date.now } = opts
   const envDigest = opts.configuredAdminKey === undefined ? undefined : digestOf(opts.configuredAdminKey)
-  const cache = new Map<string, Cached>()
-  const pending = new Map<string, Promise<ApiKey | null>>()
-
-  const remember = (digest: string, key: ApiKey | null): void => {
-    cache.delete(digest)
-    if (cache.size >= maxCached) cache.delete(cache.keys().next().value as string)
-    cache.set(digest, { key, at: now() })
-  }
-  const lookup = (digest: string): Promise<ApiKey | null> => {
-    const inFlight = pending.get(digest)
-    if (inFlight !== undefined) return inFlight
-    const p = findKeyByDigest(db, digest)
-      .then((key) => { remember(digest, key); return key })
-      .finally(() => pending.delete(digest))
-    pending.set(digest, p)
-    return p
-  }
+  const cache = createCredentialCache((digest) => findKeyByDigest(db, digest), { ttlMs: cacheMs, maxEntries: maxCached, now })
 
   return {
     async authenticate(secret) {
       const digest = digestOf(secret)
       if (digest === envDigest) return ENV_ADMIN
-      const hit = cache.get(digest)
-      const key = hit !== undefined && now() - hit.at < cacheMs ? hit.key : await lookup(digest)
+      const key = await cache.get(digest)
       return key === null || key.revokedAt !== null ? null : key
     },
     create: (input, actor) => insertKey(db, input, actor),

@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/db.js'
-import { createCredentialCache } from '../devices/auth-cache.js'
+import { createCredentialCache } from './credential-cache.js'
 import { digestsEqual, newDeviceSecret, secretDigest, secretPrefixOf, SERVICE_USER_PREFIX } from '../devices/device-record.js'
 import { errors, PulseGateError } from '../errors.js'
 import { audit } from './audit.js'

@@ -1,5 +1,5 @@
 import type { Db } from '../db/db.js'
-import { createCredentialCache } from './auth-cache.js'
+import { createCredentialCache } from '../access/credential-cache.js'
 import { digestsEqual, secretDigest, type DeviceRecord, type DeviceWithSecret, type NewDevice } from './device-record.js'
 import { findCredentials, getDevice, insertDevice, listDevices, rotateSecret, setEnabled, type DeviceFilter } from './device-sql.js'
 import { importDeviceCsv, type ImportResult } from './import.js'

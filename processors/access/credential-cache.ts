@@ -8,16 +8,18 @@ export interface CredentialCacheOptions {
 
 export interface CredentialCache<T> {
   /** The credentials, or null for an unknown id; from the cache while fresh. */
-  get(deviceId: string): Promise<T | null>
-  /** Forgets these devices (changed through this registry), including lookups in flight. */
-  forget(deviceIds: Iterable<string>): void
+  get(id: string): Promise<T | null>
+  /** Forgets these ids (changed through this process), including lookups in flight. */
+  forget(ids: Iterable<string>): void
+  /** Forgets everything, including lookups in flight. */
+  clear(): void
 }
 
 interface Entry<T> { found: T | null; at: number }
 
 /**
- * A small cache in front of `devices` (and `mqtt_accounts`), keyed by id (after
- * processors/access/key-ring.ts): known devices are cached with their digest, so a wrong password costs a SHA-256 and no query;
+ * The one credential cache of the gateway, in front of `api_keys` (keyed by digest), `devices`
+ * and `mqtt_accounts` (keyed by id): known entries are cached with their digest, so a wrong password costs a SHA-256 and no query;
  * unknown ids are cached negatively; concurrent lookups of one id share one query. A lookup
  * that was in flight when its device changed is not remembered (the `generation` check), so a
  * rotated secret can never be cached back by a query that read the old row.
@@ -57,6 +59,11 @@ export function createCredentialCache<T>(load: (deviceId: string) => Promise<T |
         entries.delete(id)
         pending.delete(id)
       }
+    },
+    clear() {
+      generation++
+      entries.clear()
+      pending.clear()
     }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createCredentialCache } from '../../../processors/devices/auth-cache.js'
+import { createCredentialCache } from '../../../processors/access/credential-cache.js'
 import type { DeviceCredentials } from '../../../processors/devices/device-sql.js'
 
 const creds = (deviceId: string, digest: string): DeviceCredentials => ({
