@@ -10,6 +10,7 @@ import { devicesCommand } from './commands/devices.js'
 import { keysCommand } from './commands/keys.js'
 import { mqttAccountsCommand } from './commands/mqtt-accounts.js'
 import { planLint } from './commands/plan-lint.js'
+import { statsCommand } from './commands/stats.js'
 import { storesCommand } from './commands/stores.js'
 
 const USAGE = `Usage: pulsegate <command>
@@ -25,6 +26,8 @@ Commands:
                         manage stores and their opening hours through the running gateway
   mqtt-accounts create|list|revoke
                         manage MQTT service accounts for tools through the running gateway
+  stats recompute --from <day> --to <day>
+                        recompute the statistics of a range of days (with a progress bar)
   simulate [--scenario <file.yaml>] [options]
                         simulate devices (and apps) against the running gateway and write
                         the ground truth (pulsegate simulate --help)
@@ -111,6 +114,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'devices') { process.exitCode = await devicesCommand(argv.slice(1), process.stdout); return }
   if (command === 'stores') { process.exitCode = await storesCommand(argv.slice(1), process.stdout); return }
   if (command === 'mqtt-accounts') { process.exitCode = await mqttAccountsCommand(argv.slice(1), process.stdout); return }
+  if (command === 'stats') { process.exitCode = await statsCommand(argv.slice(1), process.stdout); return }
   if (command === 'simulate') { process.exitCode = await simulateCommand(argv.slice(1), process.stdout); return }
   if (command === 'plan' && positionals[1] === 'lint') { process.exitCode = await planLint(argv.slice(2), process.stdout); return }
   process.stdout.write(USAGE + '\n')

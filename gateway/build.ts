@@ -20,8 +20,16 @@ import { createOpeningHoursCache } from '../processors/stores/hours-cache.js'
 import type { Presence, Transition } from '../processors/presence/presence.js'
 import { clearSavedPresence, loadPresence, savePresence } from '../processors/presence/rebuild.js'
 import { transitionEvent } from '../processors/presence/transition-events.js'
-import { createMemoryCounters } from '../processors/realtime/counters.js'
+import type { RealtimeCounters } from '../processors/realtime/counters.js'
+import { createMemoryCounters } from '../processors/realtime/memory-counters.js'
+import { createRedisCounters } from '../processors/realtime/redis-counters.js'
+import { statsObserver } from '../processors/stats/observe.js'
+import { addDays, localDate, localMidnight } from '../processors/stats/periods.js'
+import { rebuildRealtime } from '../processors/stats/rebuild.js'
 import { migrate } from '../processors/store/migrate.js'
+import { loadCatalog, type Catalog } from '../processors/stats/catalog.js'
+import { staleDays } from '../processors/stats/dirty.js'
+import { statsJobs } from '../processors/stats/jobs.js'
 import { createEventStore } from '../processors/store/event-store.js'
 import { createKeyRing, type KeyRing } from '../processors/access/key-ring.js'
 import { createOptOuts, type OptOuts } from '../processors/access/opt-outs.js'
@@ -81,21 +89,22 @@ export async function buildGateway(config: Config, deps: GatewayDeps = {}): Prom
 async function assemble(config: Config, log: Logger, lock: DirLock | undefined, givenDb: Db | undefined): Promise<Gateway> {
   // The plan first: a typo in it should stop the start before any store is opened.
   const plans = loadPlans(config.trackingPlan)
+  const catalog = loadCatalog(config.statsCatalog)
   const db = givenDb ?? await openDb({ databaseUrl: config.databaseUrl, dataDir: join(config.dataDir, 'pglite'), poolSize: config.databasePoolSize })
   try {
-    return await wire(config, log, lock, db, plans)
+    return await wire(config, log, lock, db, plans, catalog)
   } catch (err) {
     if (givenDb === undefined) await db.close().catch(() => {})
     throw err
   }
 }
 
-async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: Db, plans: PlanSet): Promise<Gateway> {
+async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: Db, plans: PlanSet, catalog: Catalog): Promise<Gateway> {
   await migrate(db, log)
   const retention = { retentionDays: config.retentionDays, heartbeatRetentionDays: config.heartbeatRetentionDays }
   await createPartitions(db, retention)
   const metrics = createMetrics()
-  const intake = createGroupCommitIntake(createEventStore(db), {
+  const intake = createGroupCommitIntake(createEventStore(db, { staleDays: staleDays(config.timeZone) }), {
     maxBatchRows: config.intakeMaxBatchRows, maxQueuedRows: config.intakeMaxQueuedRows, concurrency: db.maxConcurrency,
     onCommit: ({ rows, ms }) => { metrics.commitSeconds.observe(ms / 1000); metrics.commitRows.observe(rows) }
   })
@@ -111,14 +120,18 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
   const deviceDirectory = await createDeviceDirectory(db, { onError: (err) => log.warn({ err: err.message }, 'device directory refresh failed') })
   // The change is committed either way: a failed reload is logged and the timer catches up.
   const deviceRegistry = createDeviceRegistry({ db, onChange: () => deviceDirectory.refresh().catch((err: Error) => log.warn({ err: err.message }, 'device directory refresh failed')) })
+  const counters = createCounters(config, catalog, log)
+  const startedAt = Date.now()
+  if (config.redisUrl === undefined) rebuildCounters(db, catalog, counters, config.timeZone, startedAt, log)
+  const stats = { db, catalog, timeZone: config.timeZone, observe: statsObserver(metrics, log, config.timeZone), realtimeDay: (day: string) => counters.day(day) }
   const services = createServices({
-    config, log, db, intake, metrics, presence, ...access,
+    config, log, db, intake, metrics, presence, ...access, stats,
     plans, privacyKey,
     deviceRegistry, deviceDirectory, mqttAccounts: createMqttAccounts(db), storeRegistry, openingHours,
     steps: gatewaySteps({ optOut: optOutStep(access.optOuts), privacy, flag: flagStep(config, metrics) }),
     maskForQuarantine: (raw) => maskRawPayload(raw, plans.latest, privacyKey),
     limits: { maxEventBytes: config.maxEventBytes, skewThresholdMs: config.skewThresholdMs, lateAfterMs: config.lateAfterMs, retentionMs: config.retentionDays * DAY_MS },
-    counters: createMemoryCounters(config.timeZone),
+    counters,
     devices: createDeviceIngest({
       intake, presence, metrics, log, defaultIntervalMs: config.heartbeatIntervalS * 1000, latencyAnomalyMs: config.latencyAnomalyMs,
       registered: (deviceId) => deviceDirectory.get(deviceId)
@@ -127,12 +140,13 @@ async function wire(config: Config, log: Logger, lock: DirLock | undefined, db: 
   const jobs = createJobs(db, log, config, metrics)
   for (const job of maintenanceJobs(db, retention)) jobs.register(job)
   jobs.register(heartbeatRollupJob(db))
+  for (const job of statsJobs(stats)) jobs.register(job)
   const http = await buildHttp(services)
   const mqttPersistence = config.mqttUrl === undefined ? new DbPersistence({ db }) : null
   const broker = mqttPersistence === null ? null : await buildBroker(services, mqttPersistence)
   return {
     services, http, broker, jobs, generatedAdminKey: access.generatedAdminKey,
-    close: () => { openingHours.close(); deviceDirectory.close(); return closeAll({ jobs, intake, presence, optOuts: access.optOuts, mqttPersistence, db, lock }) }
+    close: () => { openingHours.close(); deviceDirectory.close(); return closeAll({ jobs, intake, presence, counters, optOuts: access.optOuts, mqttPersistence, db, lock }) }
   }
 }
 
@@ -144,6 +158,26 @@ async function openAccess(db: Db, config: Config, log: Logger, privacyKey: Buffe
     hash: (userId) => hmacId(privacyKey, userId)
   })
   return { keys, optOuts, generatedAdminKey }
+}
+
+/** The catalog's realtime metrics, counted in Redis when PULSEGATE_REDIS_URL is set, else in memory. */
+function createCounters(config: Config, catalog: Catalog, log: Logger): RealtimeCounters {
+  const options = {
+    timeZone: config.timeZone, metrics: catalog.realtime,
+    onError: (err: Error) => log.warn({ err: err.message, cause: err.cause instanceof Error ? err.cause.message : undefined }, 'realtime counters failed')
+  }
+  return config.redisUrl === undefined ? createMemoryCounters(options) : createRedisCounters({ ...options, url: config.redisUrl })
+}
+
+/**
+ * The embedded counters start empty: they are refilled from the store, from yesterday's local
+ * midnight (the daily check reads yesterday), in the background, while live events count.
+ */
+function rebuildCounters(db: Db, catalog: Catalog, counters: RealtimeCounters, timeZone: string, startedAt: number, log: Logger): void {
+  const from = localMidnight(addDays(localDate(startedAt, timeZone), -1), timeZone)
+  rebuildRealtime(db, catalog.realtime, from, startedAt, (events) => counters.record(events))
+    .then((n) => { if (n > 0) log.info({ events: n }, 'realtime counters rebuilt from the store') })
+    .catch((err: Error) => log.warn({ err: err.message }, 'realtime counters not rebuilt from the store; today\'s counts start from now'))
 }
 
 function flagStep(config: Config, metrics: Metrics): Step {
@@ -179,7 +213,7 @@ function recordTransitions(intake: Intake, metrics: Metrics, log: Logger): (t: T
   }
 }
 
-interface Closable { jobs: JobRunner; intake: Intake; presence: Presence; optOuts: OptOuts; mqttPersistence: DbPersistence | null; db: Db; lock: DirLock | undefined }
+interface Closable { jobs: JobRunner; intake: Intake; presence: Presence; counters: RealtimeCounters; optOuts: OptOuts; mqttPersistence: DbPersistence | null; db: Db; lock: DirLock | undefined }
 
 async function closeAll(c: Closable): Promise<void> {
   await c.jobs.stop()
@@ -187,6 +221,8 @@ async function closeAll(c: Closable): Promise<void> {
   // The broker is closed by now (listen.ts): its last writes finish before the store closes.
   await c.mqttPersistence?.destroy()
   c.presence.close()
+  // After the drain: the last commits have fed the counters.
+  await c.counters.close()
   // After the drain: the snapshot the next start resumes from. If it cannot be written, the
   // next start rebuilds presence from the store as after a crash (see rebuild.ts).
   await savePresence(c.db, c.presence.list()).catch(() => undefined)

@@ -20,6 +20,7 @@ import type { StoreRegistry } from '../processors/stores/registry.js'
 import type { Steps } from '../processors/pipeline/pipeline.js'
 import type { QuarantineFilter, QuarantineItem } from '../processors/quarantine/list.js'
 import { replayQuarantine, type ReplayResult } from '../processors/quarantine/replay.js'
+import type { StatsDeps } from '../processors/stats/rollup.js'
 import type { Config } from './config/settings.js'
 
 /** Everything the edges (HTTP routes, broker hooks) use, built once by `buildGateway`. */
@@ -48,6 +49,8 @@ export interface GatewayServices {
   storeRegistry: StoreRegistry
   /** Every store's opening hours, compiled in memory (presence asks it on its timer). */
   openingHours: OpeningHoursCache
+  /** The metric catalog, the statistics zone and the store the rollups write (SPEC §8). */
+  stats: StatsDeps
   /** The pipeline's steps, built once with this gateway's state (opt-outs, flags). */
   steps: Steps
   /** Privacy for inputs going to quarantine. */
@@ -91,7 +94,9 @@ export function createServices(parts: Parts): GatewayServices {
 
 /** Realtime sinks fed from committed events only, so they never count what the store refused. */
 function afterCommit(parts: Parts, stored: CanonicalEvent[]): void {
-  parts.counters.record(stored)
+  // Not awaited: the answer must not wait for a Redis round trip, and record() never rejects
+  // (failures are counted and logged). The embedded counters apply the batch before returning.
+  void parts.counters.record(stored)
   for (const e of stored) {
     const hb = heartbeatOfEvent(e)
     if (hb !== null && e.deviceId !== null) parts.devices.beat(e.deviceId, hb, e.receivedAt)
@@ -122,6 +127,7 @@ function replayContext(parts: Parts, item: QuarantineItem): { ctx: BatchContext;
 function refreshGauges(parts: Parts): void {
   const m = parts.metrics
   m.intakeDepth.set(parts.intake.depth())
+  m.realtimeFailures.set(parts.counters.errors())
   const registered = new Map(parts.deviceDirectory.entries())
   const counts = new Map<string, { known: number; online: number }>()
   const count = (store: string, online: boolean): void => {

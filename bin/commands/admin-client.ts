@@ -7,6 +7,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
  */
 export interface AdminClient {
   call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown>
+  /** A POST answered with JSON lines (`application/x-ndjson`): `onLine` gets each as it arrives. */
+  stream(path: string, body: unknown, onLine: (line: unknown) => void): Promise<void>
 }
 
 export class CliError extends Error {}
@@ -55,25 +57,49 @@ export function adminClient(env: NodeJS.ProcessEnv = process.env): AdminClient {
   if (key === undefined || key === '') {
     throw new CliError('set PULSEGATE_ADMIN_KEY to the admin key (printed at first start, or the one you configured)')
   }
+  const send = async (method: string, path: string, body: unknown): Promise<Response> => {
+    try {
+      return await fetch(base + path, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body)
+      })
+    } catch (err) {
+      throw new CliError(`cannot reach the gateway at ${base} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}); is it running? Set PULSEGATE_URL`)
+    }
+  }
+  const refused = (res: Response, text: string): CliError => {
+    const parsed = parseOrNull(text)
+    const e = (parsed as { error?: { code?: string; message?: string } } | null)?.error
+    return new CliError(`${res.status} ${e?.code ?? ''}: ${e?.message ?? text}`)
+  }
   return {
     async call(method, path, body) {
-      let res: Response
-      try {
-        res = await fetch(base + path, {
-          method,
-          headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-          body: body === undefined ? undefined : JSON.stringify(body)
-        })
-      } catch (err) {
-        throw new CliError(`cannot reach the gateway at ${base} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}); is it running? Set PULSEGATE_URL`)
-      }
+      const res = await send(method, path, body)
       const text = await res.text()
-      const parsed: unknown = text === '' ? null : JSON.parse(text)
-      if (!res.ok) {
-        const e = (parsed as { error?: { code?: string; message?: string } } | null)?.error
-        throw new CliError(`${res.status} ${e?.code ?? ''}: ${e?.message ?? text}`)
+      if (!res.ok) throw refused(res, text)
+      return text === '' ? null : JSON.parse(text)
+    },
+    async stream(path, body, onLine) {
+      const res = await send('POST', path, body)
+      if (!res.ok || res.body === null) throw refused(res, await res.text())
+      const decoder = new TextDecoder()
+      let pending = ''
+      for await (const chunk of res.body) {
+        pending += decoder.decode(chunk as Uint8Array, { stream: true })
+        const lines = pending.split('\n')
+        pending = lines.pop() ?? ''
+        for (const line of lines) if (line.trim() !== '') onLine(JSON.parse(line))
       }
-      return parsed
+      if (pending.trim() !== '') onLine(JSON.parse(pending))
     }
+  }
+}
+
+function parseOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return null
   }
 }

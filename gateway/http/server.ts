@@ -14,6 +14,7 @@ import { adminKeyRoutes } from './routes/admin-keys.js'
 import { adminMqttAccountRoutes } from './routes/admin-mqtt-accounts.js'
 import { adminOptOutRoutes } from './routes/admin-opt-outs.js'
 import { adminStoreRoutes } from './routes/admin-stores.js'
+import { adminStatsRoutes, statsRoutes } from './routes/stats.js'
 import { deviceRoutes } from './routes/devices.js'
 import { healthRoutes } from './routes/health.js'
 import { ingestRoutes } from './routes/ingest.js'
@@ -57,6 +58,8 @@ export async function buildHttp(svc: GatewayServices): Promise<FastifyInstance> 
   ingestRoutes(app, svc)
   quarantineRoutes(app, svc)
   deviceRoutes(app, svc)
+  statsRoutes(app, svc)
+  adminStatsRoutes(app, svc)
   adminKeyRoutes(app, svc)
   adminOptOutRoutes(app, svc)
   adminAuditRoutes(app, svc)

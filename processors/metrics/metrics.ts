@@ -47,7 +47,15 @@ export function createMetrics() {
     heartbeatLatency: histogram('heartbeat_latency_seconds', 'Latency devices report in their heartbeats', [], [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
     jobRuns: counter('job_runs_total', 'Scheduled job runs, by job and result', ['job', 'status']),
     jobSeconds: histogram('job_duration_seconds', 'Scheduled job run time', ['job'], [0.01, 0.1, 1, 10, 60, 300, 900, 1800, 3600]),
-    jobLastSuccess: gauge('job_last_success_timestamp_seconds', 'When each job last succeeded', ['job'])
+    jobLastSuccess: gauge('job_last_success_timestamp_seconds', 'When each job last succeeded', ['job']),
+    realtimeFailures: gauge('realtime_record_failures', 'Committed batches the realtime counters did not (fully) count since start: Redis unreachable, or a metric that could not read an event', []),
+    statsRecomputeSeconds: histogram('stats_recompute_duration_seconds', 'Time to recompute one statistics period, by period kind', ['period'], [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]),
+    statsLastComputed: gauge('stats_last_computed_timestamp_seconds', 'When a period of each kind was last recomputed (Unix time)', ['period']),
+    statsDirtyDays: gauge('stats_dirty_days', 'Local days a late event touched after they were computed, waiting for the stats.dirty job', []),
+    statsHourMismatches: gauge('stats_hour_sum_mismatches', 'Figures of the last checked day whose day value differs from the sum of its hours (additive metrics, every dimension value); should be 0', []),
+    statsRealtimeMismatches: gauge('stats_realtime_mismatches', 'Realtime metrics of the last checked day that disagree with the computed figure (counts and sums exactly, unique counts beyond 2.5 %); should be 0', []),
+    statsRealtimeDeviation: gauge('stats_realtime_deviation_ratio', 'Relative difference between the realtime counter and the computed figure of the last checked day, by catalog metric', ['metric']),
+    statsCheckedDay: gauge('stats_checked_day_timestamp_seconds', 'Local midnight of the last day the statistics checks ran on (Unix time)', [])
   }
 }
 

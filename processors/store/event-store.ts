@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../db/db.js'
 import type { CanonicalEvent, HeartbeatRow, QuarantineRow } from '../pipeline/event.js'
+import { markDirty } from '../stats/dirty.js'
 import { ensurePartitions, isMissingPartition, type PartitionedTable } from './partitions.js'
 import {
   EVENT_COLUMNS, eventKey, eventRecord, HEARTBEAT_COLUMNS, heartbeatRecord, QUARANTINE_COLUMNS, quarantineRecord,
@@ -39,27 +40,40 @@ const INSERT_QUARANTINE = `INSERT INTO quarantine (app_id, received_at, source, 
 SELECT app_id, received_at, source, event_id, event_name, code, path, message, COALESCE(payload, 'null'::jsonb), sent_at, schema_version
 FROM json_to_recordset($1::json) AS x(${QUARANTINE_COLUMNS})`
 
-export function createEventStore(db: Db): EventStore {
+export interface EventStoreOptions {
+  /**
+   * The statistics days new events make stale (processors/stats/dirty.ts staleDays): marked
+   * dirty in the same transaction, so a crash cannot store a late event and lose its mark.
+   */
+  staleDays?: (events: readonly CanonicalEvent[]) => string[]
+}
+
+export function createEventStore(db: Db, opts: EventStoreOptions = {}): EventStore {
+  const writeOnce = (batch: WriteBatch): Promise<Set<string>> => writeBatch(db, batch, opts)
   return {
     db,
     async write(batch) {
       try {
-        return await writeOnce(db, batch)
+        return await writeOnce(batch)
       } catch (err) {
         if (!isMissingPartition(err)) throw err
         // A day nobody created a partition for yet (the job runs ahead, but clocks and late
         // events reach further): create what the batch needs and write again.
         await ensureBatchPartitions(db, batch)
-        return writeOnce(db, batch)
+        return writeOnce(batch)
       }
     },
     close: () => db.close()
   }
 }
 
-async function writeOnce(db: Db, batch: WriteBatch): Promise<Set<string>> {
+async function writeBatch(db: Db, batch: WriteBatch, opts: EventStoreOptions): Promise<Set<string>> {
   return db.transaction(async (tx) => {
     const fresh = await insertEvents(tx, batch.events)
+    if (opts.staleDays !== undefined && fresh.size > 0) {
+      const days = opts.staleDays(batch.events.filter((e) => fresh.has(eventKey(e.appId, e.eventId))))
+      if (days.length > 0) await markDirty(tx, days)
+    }
     if (batch.heartbeats.length > 0) await tx.query(INSERT_HEARTBEATS, [toJsonParam(batch.heartbeats.map(heartbeatRecord))])
     if (batch.quarantine.length > 0) await tx.query(INSERT_QUARANTINE, [toJsonParam(batch.quarantine.map(quarantineRecord))])
     return fresh

@@ -1,40 +1,54 @@
+/**
+ * What only the in-process counters promise (the contract both implementations keep is in
+ * counters.contract.test.ts): synchronous updates, retention by key, and localDay.
+ */
 import { describe, expect, it } from 'vitest'
-import { createMemoryCounters, localDay } from '../../../processors/realtime/counters.js'
+import { localDay } from '../../../processors/realtime/counters.js'
+import { defaultRealtimeMetrics } from '../../support/realtime-metrics.js'
+import { createMemoryCounters } from '../../../processors/realtime/memory-counters.js'
 import { canonical } from '../../support/events.js'
 
+const zeros = { pv: 0, uv: 0, events: 0, payment_amount: 0 }
+
 describe('in-process realtime counters', () => {
-  it('counts committed events per local day and distinct users (user id, else device id)', async () => {
-    const counters = createMemoryCounters('Asia/Shanghai')
-    // 2026-11-21T16:30Z is already 2026-11-22 00:30 in UTC+8.
-    const t = Date.UTC(2026, 10, 21, 16, 30)
-    counters.record([
-      canonical({ eventId: 'a', occurredAt: t, userId: 'u1' }),
-      canonical({ eventId: 'b', occurredAt: t, userId: 'u1' }),
-      canonical({ eventId: 'c', occurredAt: t, userId: null, deviceId: 'd1', eventName: 'qr_scan' }),
-      canonical({ eventId: 'd', occurredAt: t - 3_600_000, userId: 'u2' })
-    ])
-    expect(await counters.snapshot('2026-11-22')).toEqual({ day: '2026-11-22', events: { page_view: 2, qr_scan: 1 }, uniqueUsers: 2 })
-    expect(await counters.snapshot('2026-11-21')).toEqual({ day: '2026-11-21', events: { page_view: 1 }, uniqueUsers: 1 })
-    expect(await counters.snapshot('2026-11-20')).toEqual({ day: '2026-11-20', events: {}, uniqueUsers: 0 })
+  it('hold a batch as soon as record() returns, without awaiting it (the gateway does not)', async () => {
+    const counters = createMemoryCounters({ timeZone: 'UTC', metrics: defaultRealtimeMetrics() })
+    const t = Date.UTC(2026, 10, 21, 12)
+    const recorded = counters.record([canonical({ eventId: 'a', occurredAt: t })])
+    // Read in the same tick: day() takes its values when called.
+    const seen = counters.day('2026-11-21')
+    await recorded
+    expect(await seen).toEqual({ ...zeros, pv: 1, uv: 1, events: 1 })
   })
 
-  it('keeps the last 7 days only', async () => {
-    const counters = createMemoryCounters('UTC')
+  it('keeps the 7 most recent local days', async () => {
+    const counters = createMemoryCounters({ timeZone: 'UTC', metrics: defaultRealtimeMetrics() })
     const day = 86_400_000
     const start = Date.UTC(2026, 10, 1, 12)
-    for (let i = 0; i < 9; i++) counters.record([canonical({ eventId: `e${i}`, occurredAt: start + i * day })])
-    expect((await counters.snapshot('2026-11-02')).events).toEqual({})
-    expect((await counters.snapshot('2026-11-03')).events).toEqual({ page_view: 1 })
-    expect((await counters.snapshot('2026-11-09')).events).toEqual({ page_view: 1 })
+    for (let i = 0; i < 9; i++) await counters.record([canonical({ eventId: `e${i}`, occurredAt: start + i * day })])
+    expect(await counters.day('2026-11-02')).toEqual(zeros)
+    expect(await counters.day('2026-11-03')).toEqual({ ...zeros, pv: 1, uv: 1, events: 1 })
+    expect(await counters.day('2026-11-09')).toEqual({ ...zeros, pv: 1, uv: 1, events: 1 })
   })
 
-  it('reads local days in zones with half-hour offsets', () => {
-    expect(localDay('Asia/Kolkata')(Date.UTC(2026, 10, 21, 18, 29))).toBe('2026-11-21')
-    expect(localDay('Asia/Kolkata')(Date.UTC(2026, 10, 21, 18, 30))).toBe('2026-11-22')
+  it('keeps the 61 most recent minutes, so a late event never evicts the present', async () => {
+    const counters = createMemoryCounters({ timeZone: 'UTC', metrics: defaultRealtimeMetrics() })
+    const now = Date.UTC(2026, 10, 21, 12, 0, 30)
+    const minutes = Array.from({ length: 61 }, (_, i) => canonical({ eventId: `m${i}`, userId: `u${i}`, occurredAt: now - i * 60_000 }))
+    await counters.record(minutes)
+    // Two hours late: its minute is the oldest, so it is the one that goes.
+    await counters.record([canonical({ eventId: 'late', userId: 'late', occurredAt: now - 7_200_000 })])
+    expect(await counters.window('1h', now)).toEqual({ ...zeros, pv: 60, uv: 60, events: 60 })
+    expect(await counters.window('1h', now - 7_200_000)).toEqual(zeros)
   })
 })
 
 describe('localDay', () => {
+  it('reads local days in zones with half-hour offsets', () => {
+    expect(localDay('Asia/Kolkata')(Date.UTC(2026, 10, 21, 18, 29))).toBe('2026-11-21')
+    expect(localDay('Asia/Kolkata')(Date.UTC(2026, 10, 21, 18, 30))).toBe('2026-11-22')
+  })
+
   it('agrees with Intl for every quarter hour and minute around midnights in several zones', () => {
     for (const zone of ['Asia/Shanghai', 'Asia/Kathmandu', 'America/St_Johns', 'Europe/Berlin', 'UTC']) {
       const fmt = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })

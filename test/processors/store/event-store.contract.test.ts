@@ -26,7 +26,7 @@ describe.each(backends)('event store contract on %s', (_name, open) => {
   it('applies migrations once and records them', async () => {
     expect(await migrate(db)).toEqual([])
     const res = await db.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version')
-    expect(res.rows).toEqual([{ version: 1, name: 'events' }, { version: 2, name: 'jobs' }, { version: 3, name: 'access' }, { version: 4, name: 'devices' }, { version: 5, name: 'mqtt_persistence' }, { version: 6, name: 'presence' }, { version: 7, name: 'mqtt_accounts' }])
+    expect(res.rows).toEqual([{ version: 1, name: 'events' }, { version: 2, name: 'jobs' }, { version: 3, name: 'access' }, { version: 4, name: 'devices' }, { version: 5, name: 'mqtt_persistence' }, { version: 6, name: 'presence' }, { version: 7, name: 'mqtt_accounts' }, { version: 8, name: 'stats' }])
   })
 
   it('stores an event with every column as given', async () => {
