@@ -28,6 +28,13 @@ export async function buildBroker(svc: GatewayServices, persistence: DbPersisten
     ...security.hooks,
     // Ids and topics of devices are short; refuse deep topic trees early (aedes checks it).
     maxTopicLevels: 8,
+    // No cap on the deliveries in flight (aedes's default is 100). Past the cap mqemitter queues
+    // messages and drains its queue recursively, one stack frame set per message nobody
+    // subscribes to (mcollina/mqemitter#204, open): a 1,000-status retained batch filling the
+    // cap while a 5,000-row heartbeat commit queued behind it overflowed the stack (bench
+    // offline-detection). The queue had no bound either; a frozen subscriber is cut off by
+    // aedes's `drainTimeout`, instead of holding every slot (aedes docs/Aedes.md).
+    concurrency: 0,
     // Retained messages, persistent sessions and Wills live in the event store: they survive a restart.
     persistence,
     authorizePublish(client, packet, callback) {

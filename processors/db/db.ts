@@ -12,6 +12,11 @@ export interface QueryResult<R> {
 
 export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>
+  /**
+   * `COPY … FROM STDIN` of `data`, inside a transaction, where the driver streams it (pg, with
+   * pg-copy-streams); absent on PGlite. Callers keep a statement path for when it is absent.
+   */
+  copyFrom?(sql: string, data: string): Promise<void>
 }
 
 export interface Db extends Queryable {

@@ -20,33 +20,12 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     }
   })
   const root = wrap(pg)
-  const turn = fifo()
   return {
     kind: 'pglite',
     maxConcurrency: 1,
-    query: (sql, params) => turn(() => root.query(sql, params)),
-    transaction: (fn) => turn(() => pg.transaction((tx) => fn(wrap(tx)))),
-    exec: (sql) => turn(async () => { await pg.exec(sql) }),
+    query: root.query,
+    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    exec: async (sql) => { await pg.exec(sql) },
     close: () => pg.close()
   }
 }
-
-/**
- * Statements in the order they were asked for, each after one turn of the event loop. PGlite
- * runs a statement synchronously on this thread and its promises settle as microtasks: a
- * caller chaining statements (a rollup's reads) would run them all before any timer or socket
- * is served, and PGlite's own lock lets it cut in ahead of a waiting group commit. So a long
- * chain would hold event acknowledgements until it ends. Here every call waits for the calls
- * asked before it and for one `setImmediate`, so sockets are read and commits queue between
- * any two statements of a chain.
- */
-function fifo(): <T>(work: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve()
-  return (work) => {
-    const run = tail.then(nextTurn).then(work)
-    tail = run.catch(() => undefined)
-    return run
-  }
-}
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))

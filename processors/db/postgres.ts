@@ -1,4 +1,6 @@
+import { finished } from 'node:stream/promises'
 import pg from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
 import type { Db, Queryable, QueryResult } from './db.js'
 
 export interface PostgresOptions {
@@ -37,7 +39,14 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     kind: 'postgres',
     maxConcurrency: opts.poolSize,
     query: (sql, params) => run(pool, sql, params),
-    transaction: (fn) => inTransaction(pool, (client) => fn({ query: (sql, params) => run(client, sql, params) })),
+    transaction: (fn) => inTransaction(pool, (client) => fn({
+      query: (sql, params) => run(client, sql, params),
+      copyFrom: async (sql, data) => {
+        const stream = client.query(copyFrom(sql))
+        stream.end(data)
+        await finished(stream)
+      }
+    })),
     exec: async (sql) => { await pool.query(sql) },
     close: () => pool.end()
   }

@@ -1,8 +1,9 @@
 /**
  * Runs the tasks of one key one after another, and tasks of different keys freely. On
  * PostgreSQL two statements sent in order may commit out of order (they run on different
- * pool connections); the persistence writes a topic's retained message, or a client's
- * subscriptions, through one key so the table and the in-memory index end in the same state.
+ * pool connections); the persistence writes a client's subscriptions (or its Will, or its
+ * QoS 2 state) through one key so the table and what is held in memory end in the same state.
+ * Retained messages keep their order by other means: see RetainedWriter.
  */
 export class KeyedSerial {
   readonly #tails = new Map<string, Promise<void>>()

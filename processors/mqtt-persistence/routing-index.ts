@@ -3,7 +3,8 @@ import MemoryPersistence from 'aedes-persistence/asyncPersistence.js'
 import type { Db } from '../db/db.js'
 import { KeyedSerial } from './keyed-serial.js'
 import type { AnyPacket } from './packet-codec.js'
-import { loadRetained, saveRetained } from './retained.js'
+import { loadRetained } from './retained.js'
+import { RetainedWriter } from './retained-writer.js'
 import * as subscriptions from './subscriptions.js'
 import type { StoredSubscription } from './subscriptions.js'
 
@@ -21,17 +22,20 @@ interface Client { id: string }
  * device) and held in memory anyway by the redis and mongodb persistences' caches.
  *
  * `load` fills the index from the tables; each write updates the index after its statement
- * has committed, so the index never shows what a restart would lose. Writes to one topic, or
- * one client's subscriptions, run one at a time (see KeyedSerial).
+ * has committed, so the index never shows what a restart would lose. Retained messages are
+ * written in batches, one batch at a time (see RetainedWriter); one client's subscriptions are
+ * written one change at a time (see KeyedSerial).
  */
 export class RoutingIndex {
   readonly #db: Db
   readonly #memory = new MemoryPersistence()
   readonly #serial = new KeyedSerial()
   readonly #adding = new WeakMap<object, Promise<void>>()
+  readonly #retained: RetainedWriter
 
   constructor(db: Db) {
     this.#db = db
+    this.#retained = new RetainedWriter(db, (packet) => this.#memory.storeRetained(packet))
   }
 
   async load(broker: unknown): Promise<void> {
@@ -40,13 +44,7 @@ export class RoutingIndex {
     for (const [id, subs] of await subscriptions.loadSubscriptions(this.#db)) await this.#memory.addSubscriptions({ id }, subs)
   }
 
-  storeRetained(packet: AnyPacket): Promise<void> {
-    const copy = { ...packet }
-    return this.#serial.run(`retained:${copy.topic ?? ''}`, async () => {
-      await saveRetained(this.#db, copy)
-      await this.#memory.storeRetained(copy)
-    })
-  }
+  storeRetained(packet: AnyPacket): Promise<void> { return this.#retained.store(packet) }
 
   retained(patterns: string[]): Readable { return this.#memory.createRetainedStreamCombi(patterns) }
 

@@ -9,6 +9,7 @@
 import type { Queryable } from '../db/db.js'
 import type { CanonicalEvent, Source } from '../pipeline/event.js'
 import type { RealtimeMetric } from './realtime-metric.js'
+import { nextTurn } from './rollup.js'
 
 const HOUR_MS = 3_600_000
 
@@ -38,6 +39,7 @@ export async function rebuildRealtime(db: Queryable, metrics: readonly RealtimeM
   if (metrics.length === 0) return 0
   let fed = 0
   for (let t = fromMs; t < startedAt; t += HOUR_MS) {
+    await nextTurn()
     const res = await db.query<EventRow>(
       `SELECT * FROM events WHERE occurred_at >= $1::timestamptz AND occurred_at < $2::timestamptz AND received_at < $3::timestamptz`,
       [new Date(t).toISOString(), new Date(t + HOUR_MS).toISOString(), new Date(startedAt).toISOString()])

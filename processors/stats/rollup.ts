@@ -46,6 +46,15 @@ export interface RecomputeResult {
 const ROUND = 1e6
 
 /**
+ * One turn of the event loop before each statement. PGlite runs a statement synchronously on
+ * this thread and settles its promise as a microtask: a chain of statements would run to its
+ * end before any socket is read, and PGlite's lock lets the chain cut in ahead of a waiting
+ * group commit. With a turn between statements, a recomputation delays an acknowledgement by
+ * one statement at most (test/gateway/stats-checks.test.ts).
+ */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/**
  * Recomputes every metric of `period` (or only `metrics`); a day also gets its local hours.
  * With `cumulative` (default), running totals from this period on are refreshed too; a backfill
  * over many days turns it off and refreshes once at the end (refreshCumulative).
@@ -62,11 +71,15 @@ export async function recomputePeriod(deps: StatsDeps, period: Period, opts: { c
   const bounds = await boundsOf(db, period.start, period.end, timeZone)
   const moved = new Set<string>()
   if (only === null && catalog.metrics.some((m) => m.dimensions.includes('user_type'))) {
+    await nextTurn()
     for (const d of await recordFirstSeen(db, bounds, timeZone)) moved.add(d)
   }
   for (const m of selected) {
-    if (m.kind === 'first_time') for (const d of await recordFirsts(db, m, bounds, timeZone)) moved.add(d)
+    if (m.kind !== 'first_time') continue
+    await nextTurn()
+    for (const d of await recordFirsts(db, m, bounds, timeZone)) moved.add(d)
   }
+  await nextTurn()
   const present = await eventNamesIn(db, bounds)
   const figures = new Map<string, Figure[]>()
   for (const m of selected) {
@@ -75,6 +88,7 @@ export async function recomputePeriod(deps: StatsDeps, period: Period, opts: { c
       if (figures.has(m.numerator) && figures.has(m.denominator)) figures.set(m.name, ratioFigures(m, figures))
       continue
     }
+    await nextTurn()
     if (m.kind === 'utilization') {
       const used = figures.get(m.numerator)
       if (used !== undefined) figures.set(m.name, utilizationFigures(used, await storeCapacity(db, bounds)))
@@ -83,6 +97,7 @@ export async function recomputePeriod(deps: StatsDeps, period: Period, opts: { c
     figures.set(m.name, mayCount(m, present) ? await computeBase(db, m, bounds, timeZone, period.kind === 'day') : [{ hour: null, dims: {}, value: 0 }])
   }
   const written = figuresToRows(period, figures)
+  await nextTurn()
   await db.transaction(async (tx) => {
     await lockWrites(tx)
     const names = JSON.stringify([...figures.keys()])

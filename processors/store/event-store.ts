@@ -3,8 +3,8 @@ import type { CanonicalEvent, HeartbeatRow, QuarantineRow } from '../pipeline/ev
 import { markDirty } from '../stats/dirty.js'
 import { ensurePartitions, isMissingPartition, type PartitionedTable } from './partitions.js'
 import {
-  EVENT_COLUMNS, eventKey, eventRecord, HEARTBEAT_COLUMNS, heartbeatRecord, QUARANTINE_COLUMNS, quarantineRecord,
-  toJsonParam
+  COPY_EVENT_KEYS, COPY_EVENTS, EVENT_COLUMNS, eventKey, eventKeysCsv, eventRecord, eventsCsv, HEARTBEAT_COLUMNS, heartbeatRecord,
+  QUARANTINE_COLUMNS, quarantineRecord, toJsonParam
 } from './rows.js'
 
 /** What one group commit writes, all in one transaction. */
@@ -88,9 +88,36 @@ async function writeBatch(db: Db, batch: WriteBatch, opts: EventStoreOptions): P
 async function insertEvents(tx: Queryable, events: CanonicalEvent[]): Promise<Set<string>> {
   if (events.length === 0) return new Set()
   const sorted = [...events].sort(byKey)
+  if (tx.copyFrom !== undefined) {
+    const copied = await copyEvents(tx, tx.copyFrom.bind(tx), sorted)
+    if (copied !== null) return copied
+  }
   const res = await tx.query<{ app_id: string; event_id: string }>(INSERT_EVENTS, [toJsonParam(sorted.map(eventRecord))])
   return new Set(res.rows.map((r) => eventKey(r.app_id, r.event_id)))
 }
+
+/**
+ * The fast path where the driver can COPY (PostgreSQL): the keys, then the events, each in one
+ * COPY, which costs PostgreSQL about a third less per event than the statement above
+ * (BENCHMARKS.md). A key already stored makes the keys' COPY fail as a whole: it is undone to
+ * its savepoint and null tells the caller to write the batch with the statement, which sorts
+ * out new from repeated. Retries and replays make that the rare case. A concurrent commit of
+ * the same key waits on its index entry as with the statement, then fails it the same way.
+ */
+async function copyEvents(tx: Queryable, copy: (sql: string, data: string) => Promise<void>, sorted: CanonicalEvent[]): Promise<Set<string> | null> {
+  await tx.query('SAVEPOINT pulsegate_event_keys')
+  try {
+    await copy(COPY_EVENT_KEYS, eventKeysCsv(sorted))
+  } catch (err) {
+    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err
+    await tx.query('ROLLBACK TO SAVEPOINT pulsegate_event_keys')
+    return null
+  }
+  await copy(COPY_EVENTS, eventsCsv(sorted))
+  return new Set(sorted.map((e) => eventKey(e.appId, e.eventId)))
+}
+
+const UNIQUE_VIOLATION = '23505'
 
 function byKey(a: CanonicalEvent, b: CanonicalEvent): number {
   if (a.appId !== b.appId) return a.appId < b.appId ? -1 : 1

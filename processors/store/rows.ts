@@ -59,6 +59,42 @@ export const eventKey = (appId: string, eventId: string): string => `${appId}\u0
 const UNSTORABLE = /(?<=(?<!\\)(?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/g
 
 export function toJsonParam(records: unknown[]): string {
-  const json = JSON.stringify(records)
-  return json.includes('\\u') ? json.replace(UNSTORABLE, '\\ufffd') : json
+  return storableJson(JSON.stringify(records))
+}
+
+const storableJson = (json: string): string => (json.includes('\\u') ? json.replace(UNSTORABLE, '\\ufffd') : json)
+
+// --- COPY (PostgreSQL) --------------------------------------------------------------------------
+// Rows in COPY's CSV format: an unquoted empty field is NULL, every value is quoted. Text cannot
+// hold NUL (U+FFFD instead, as in JSON above); lone surrogates become U+FFFD when the string is
+// encoded to UTF-8 on the way out.
+
+const csvText = (v: string): string => `"${(v.includes('\u0000') ? v.replaceAll('\u0000', '\ufffd') : v).replaceAll('"', '""')}"`
+const csvOrNull = (v: string | null): string => (v === null ? '' : csvText(v))
+const isoCsv = (ms: number): string => new Date(ms).toISOString()
+const arrayElement = (v: string): string => `"${v.replace(/["\\]/g, '\\$&')}"`
+
+/** `COPY event_keys … FROM STDIN` of these events, in their order. */
+export const COPY_EVENT_KEYS = 'COPY event_keys (app_id, event_id, occurred_at) FROM STDIN WITH (FORMAT csv)'
+export const COPY_EVENTS = `COPY events (${EVENT_COLUMNS.split(',').map((c) => c.trim().split(' ')[0]).join(', ')}) FROM STDIN WITH (FORMAT csv)`
+
+export function eventKeysCsv(events: readonly CanonicalEvent[]): string {
+  let out = ''
+  for (const e of events) out += `${csvText(e.appId)},${csvText(e.eventId)},${isoCsv(e.occurredAt)}\n`
+  return out
+}
+
+/** The columns of EVENT_COLUMNS, in its order. */
+export function eventsCsv(events: readonly CanonicalEvent[]): string {
+  let out = ''
+  for (const e of events) {
+    out += [
+      csvText(e.appId), csvText(e.eventId), csvText(e.eventName), isoCsv(e.eventTime), e.sentAt === null ? '' : isoCsv(e.sentAt),
+      isoCsv(e.receivedAt), isoCsv(e.occurredAt), String(e.skewMs), csvText(e.source), csvOrNull(e.schemaVersion), csvOrNull(e.storeId),
+      csvOrNull(e.deviceId), csvOrNull(e.userId), csvOrNull(e.sessionId), csvOrNull(e.platform), csvOrNull(e.appVersion),
+      csvOrNull(e.channel), csvOrNull(e.deviceType), csvOrNull(e.correlationId), csvText(storableJson(JSON.stringify(e.properties))),
+      csvText(`{${e.flags.map(arrayElement).join(',')}}`)
+    ].join(',') + '\n'
+  }
+  return out
 }
