@@ -1,4 +1,4 @@
-import { DeadlineHeap } from './deadline-heap.js'
+import { DeadlineHeap, type Deadline } from './deadline-heap.js'
 import { MISSED_INTERVALS, type DeviceState, type Presence, type Transition, type TransitionReason } from './presence.js'
 
 export interface Clock {
@@ -26,8 +26,24 @@ export interface MemoryPresenceOptions {
   storeOpen?: (storeId: string | null, at: number) => boolean
 }
 
+/**
+ * A device's state with its entry in the deadline heap, if it has one. Every state is created
+ * with `queued` among its fields, so V8 keeps it in the object rather than in a property
+ * array added later (40 bytes per device).
+ */
+interface Tracked extends DeviceState { queued?: Deadline | undefined }
+
+const stateOf = ({ queued: _queued, ...state }: Tracked): DeviceState => state
+
+/**
+ * A device has one entry in the deadline heap, not one per heartbeat: a heartbeat that moves
+ * the deadline later leaves the entry where it is, and when the entry comes due it goes back
+ * in at the device's current deadline. Pushing on every heartbeat kept three entries per
+ * device (its deadline is three intervals away), 260 bytes per device in heap snapshots of
+ * bench/connections.ts, and cost a heap push per heartbeat.
+ */
 export function createMemoryPresence(clock: Clock = systemClock, opts: MemoryPresenceOptions = {}): Presence {
-  const devices = new Map<string, DeviceState>()
+  const devices = new Map<string, Tracked>()
   const heap = new DeadlineHeap()
   const listeners: Array<(t: Transition) => void> = []
   let timer: unknown
@@ -44,6 +60,10 @@ export function createMemoryPresence(clock: Clock = systemClock, opts: MemoryPre
     armedAt = next.at
     timer = clock.setTimeout(expire, Math.max(0, next.at - clock.now()))
   }
+  const enqueue = (d: Tracked): void => {
+    d.queued = { at: d.deadline, id: d.deviceId }
+    heap.push(d.queued)
+  }
   const expire = (): void => {
     timer = undefined
     armedAt = Infinity
@@ -51,9 +71,16 @@ export function createMemoryPresence(clock: Clock = systemClock, opts: MemoryPre
     for (let top = heap.peek(); top !== undefined && top.at <= now; top = heap.peek()) {
       heap.pop()
       const d = devices.get(top.id)
-      if (d?.online === true && d.deadline === top.at) {
-        setOffline(d, opts.storeOpen?.(d.storeId, d.deadline) === false ? 'closed' : 'heartbeat_timeout', d.deadline)
+      // An entry the device no longer holds was replaced by an earlier deadline.
+      if (d === undefined || d.queued !== top) continue
+      if (d.online && d.deadline > top.at) {
+        // Heartbeats moved the deadline since: back in the heap, in deadline order.
+        top.at = d.deadline
+        heap.push(top)
+        continue
       }
+      d.queued = undefined
+      if (d.online) setOffline(d, opts.storeOpen?.(d.storeId, d.deadline) === false ? 'closed' : 'heartbeat_timeout', d.deadline)
     }
     arm()
   }
@@ -74,16 +101,17 @@ export function createMemoryPresence(clock: Clock = systemClock, opts: MemoryPre
         if (d !== undefined) d.lastSeen = b.at
         return d?.online === true ? setOffline(d, 'status', b.at) : null
       }
-      if (d === undefined) {
-        devices.set(b.deviceId, { deviceId: b.deviceId, storeId: b.storeId, online: true, lastSeen: b.at, deadline, since: b.at, reason: 'first_heartbeat' })
-      } else {
-        Object.assign(d, { lastSeen: b.at, deadline, storeId: b.storeId ?? d.storeId })
+      const state: Tracked = d ?? { deviceId: b.deviceId, storeId: b.storeId, online: true, lastSeen: b.at, deadline, since: b.at, reason: 'first_heartbeat', queued: undefined }
+      if (d === undefined) devices.set(b.deviceId, state)
+      else Object.assign(d, { lastSeen: b.at, deadline, storeId: b.storeId ?? d.storeId })
+      // A later deadline waits for the device's entry to come due; an earlier one (a shorter interval) needs its own.
+      if (state.queued === undefined || deadline < state.queued.at) {
+        enqueue(state)
+        arm()
       }
-      heap.push({ at: deadline, id: b.deviceId })
-      arm()
       if (d?.online === true) return null
       const reason = b.reason ?? 'first_heartbeat'
-      if (d === undefined) (devices.get(b.deviceId) as DeviceState).reason = reason
+      if (d === undefined) state.reason = reason
       else Object.assign(d, { online: true, since: b.at, reason })
       return emit({ deviceId: b.deviceId, storeId: d?.storeId ?? b.storeId, online: true, reason, at: b.at })
     },
@@ -95,13 +123,14 @@ export function createMemoryPresence(clock: Clock = systemClock, opts: MemoryPre
     restore(states) {
       for (const st of states) {
         if (devices.has(st.deviceId)) continue
-        devices.set(st.deviceId, { ...st })
-        if (st.online) heap.push({ at: st.deadline, id: st.deviceId })
+        const d: Tracked = { ...st, queued: undefined }
+        devices.set(st.deviceId, d)
+        if (st.online) enqueue(d)
       }
       arm()
     },
-    get: (id) => { const d = devices.get(id); return d === undefined ? undefined : { ...d } },
-    list: () => [...devices.values()].map((d) => ({ ...d })),
+    get: (id) => { const d = devices.get(id); return d === undefined ? undefined : stateOf(d) },
+    list: () => [...devices.values()].map(stateOf),
     countsByStore() {
       const out = new Map<string, { known: number; online: number }>()
       for (const d of devices.values()) {

@@ -54,4 +54,21 @@ describe('device credential cache', () => {
     expect((await cache.get('d1'))?.digest).toBe('new')
     expect(loader.calls).toEqual(['d1', 'd1'])
   })
+
+  it('drops expired entries at the next lookup, and looks them up again when asked', async () => {
+    let now = 0
+    const calls: string[] = []
+    const cache = createCredentialCache(async (id) => { calls.push(id); return creds(id, 'aa') }, { ttlMs: 1000, maxEntries: 10, now: () => now })
+    for (const id of ['a', 'b', 'c']) {
+      await cache.get(id)
+      now += 300
+    }
+    expect(cache.size).toBe(3)
+    now = 1350 // a (remembered at 0) and b (300) are no longer trusted; c (600) is
+    expect((await cache.get('c'))?.digest).toBe('aa')
+    expect(cache.size).toBe(1)
+    expect((await cache.get('a'))?.digest).toBe('aa')
+    expect(calls).toEqual(['a', 'b', 'c', 'a'])
+    expect(cache.size).toBe(2)
+  })
 })

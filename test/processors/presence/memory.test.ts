@@ -205,6 +205,36 @@ describe('memory presence: back online', () => {
       [true, 'first_heartbeat', T0], [false, 'will', T0 + 1000], [true, 'first_heartbeat', T0 + 2000], [false, 'heartbeat_timeout', T0 + 17_000]
     ])
   })
+
+  it('comes back after a will with a shorter interval, and times out at the new, earlier deadline', () => {
+    const { clock, presence, seen, beat } = setup()
+    beat('dev_table_01')
+    clock.advanceTo(T0 + 1000)
+    presence.offline('dev_table_01', 'will', T0 + 1000)
+    clock.advanceTo(T0 + 2000)
+    beat('dev_table_01', { intervalMs: 1000 })
+    clock.advanceTo(DEADLINE)
+    expect(seen.map((t) => [t.online, t.reason, t.at])).toEqual([
+      [true, 'first_heartbeat', T0], [false, 'will', T0 + 1000], [true, 'first_heartbeat', T0 + 2000], [false, 'heartbeat_timeout', T0 + 5000]
+    ])
+  })
+})
+
+describe('memory presence: a device beating for a long time', () => {
+  it('times out once, at the deadline of its last heartbeat, after hundreds of heartbeats', () => {
+    const { clock, seen, beat } = setup()
+    for (let i = 0; i < 720; i++) {
+      beat('dev_table_01')
+      clock.advance(INTERVAL)
+    }
+    const last = T0 + 719 * INTERVAL
+    clock.advanceTo(last + 3 * INTERVAL + 60_000)
+    expect(seen).toEqual([
+      { deviceId: 'dev_table_01', storeId: 'store_001', online: true, reason: 'first_heartbeat', at: T0 },
+      { deviceId: 'dev_table_01', storeId: 'store_001', online: false, reason: 'heartbeat_timeout', at: last + 3 * INTERVAL }
+    ])
+    expect(clock.pending).toEqual([])
+  })
 })
 
 describe('memory presence: many devices', () => {
