@@ -67,6 +67,23 @@ describe.each(backends)('statistics rollups on %s', (_name, open) => {
     expect(hours.rows.map((r) => [new Date(r.hour).toISOString(), Number(r.value)])).toEqual([['2026-11-20T16:00:00.000Z', 2], ['2026-11-21T05:00:00.000Z', 1]])
   })
 
+  it('keeps local hours in a half-hour zone: Asia/Kolkata hours start at :30 UTC', async () => {
+    const kolkata = { ...deps, timeZone: 'Asia/Kolkata' }
+    const at = (time: string): number => Date.parse(`2026-11-21T${time}+05:30`)
+    await write([
+      ev('page_view', at('00:00:00.000'), { userId: 'u1' }), ev('page_view', at('00:59:59.999'), { userId: 'u2' }),
+      ev('page_view', at('01:00:00.000'), { userId: 'u1' }), ev('page_view', at('23:59:59.999'), { userId: 'u3' }),
+      ev('page_view', Date.parse('2026-11-20T23:59:59.999+05:30'), { userId: 'u4' })
+    ])
+    await recomputePeriod(kolkata, periodOf('day', '2026-11-21'))
+    expect(await daily('pv', '2026-11-21')).toBe(4)
+    expect(await daily('uv', '2026-11-21')).toBe(3)
+    const hours = await db.query<{ hour: Date; value: string }>("SELECT hour_start AS hour, value::text AS value FROM stats_hourly WHERE metric = 'pv' AND day = '2026-11-21' AND dims = '{}' ORDER BY hour_start")
+    expect(hours.rows.map((r) => [new Date(r.hour).toISOString(), Number(r.value)])).toEqual([
+      ['2026-11-20T18:30:00.000Z', 2], ['2026-11-20T19:30:00.000Z', 1], ['2026-11-21T17:30:00.000Z', 1]
+    ])
+  })
+
   it('counts once-per-user metrics on the first day only, and running totals less refunds', async () => {
     await write([
       ev('real_name_verified', sh('2026-11-21', '10:00:00'), { userId: 'u1' }),
