@@ -11,10 +11,25 @@ export type TruthRecord =
   | { type: 'scenario'; scenario: Scenario; started_at: number }
   | { type: 'device'; device_id: string; store_id: string; table_id: string; interval_s: number; transport: Transport; will: boolean; qos: 0 | 1 }
   | { type: 'sent'; kind: SentKind; device_id: string | null; app: string | null; event_id: string | null; event_name: string; at: number; qos: 0 | 1 | null; ts: number | null }
-  | { type: 'ack'; kind: SentKind; device_id: string | null; app: string | null; event_id: string | null; event_name: string; at: number; ack: 'puback' | 'http'; http_status: number | null; status: AckStatus; expected: 'accepted' | 'rejected' | 'duplicate' | null; reason?: string; ts: number | null }
+  | { type: 'ack'; kind: SentKind; device_id: string | null; app: string | null; event_id: string | null; event_name: string; at: number; ack: 'puback' | 'http'; http_status: number | null; status: AckStatus; expected: 'accepted' | 'rejected' | 'duplicate' | null; reason?: string; event?: AppEventTruth; ts: number | null }
   | { type: 'fault'; id: string; kind: FaultKind; store_id: string | null; targets: string[]; start: number; end: number }
   | { type: 'expected_transition'; device_id: string; state: 'online' | 'offline'; reason: ExpectedReason; earliest: number; latest: number; cause: string | null }
   | { type: 'summary'; ended_at: number; counts: Record<string, number> }
+
+/**
+ * What an app event answered `accepted` is, as PulseGate stores it: enough to compute the
+ * statistics it should show. `at` is its `occurred_at`, exact unless `at_max` is there: a
+ * skewed client's event is shifted by the gateway's receipt time, which lies between the
+ * request going out and its answer, so `occurred_at` is in [`at`, `at_max`].
+ */
+export interface AppEventTruth {
+  at: number
+  at_max?: number
+  /** Canonical fields (user_id, session_id, store_id, platform, device_type, ...), snake_case. */
+  fields: Record<string, string>
+  /** Properties, snake_case, money in integer minor units. */
+  props: Record<string, unknown>
+}
 
 /** `heartbeat`: MQTT or HTTP heartbeat; `event`: a device event; `app`: an app event over HTTP. */
 export type SentKind = 'heartbeat' | 'event' | 'app'
@@ -62,6 +77,15 @@ export const ackedHeartbeats = (t: Truth): Array<{ deviceId: string; ts: number 
 /** Acknowledged device events (PUBACK): each must be stored once under its event_id. */
 export const ackedDeviceEvents = (t: Truth): string[] =>
   t.acks.filter((a) => a.kind === 'event' && a.status === 'puback' && a.event_id !== null).map((a) => a.event_id as string)
+
+/** An app event PulseGate accepted, with what it is: each must be stored once, and counted by the statistics. */
+export interface AcceptedAppEvent extends AppEventTruth { app: string; eventId: string; eventName: string }
+
+/** The accepted app events whose content the truth holds (duplicates are answered `duplicate`, so appear once). */
+export const acceptedAppEvents = (t: Truth): AcceptedAppEvent[] =>
+  t.acks.flatMap((a) => a.kind === 'app' && a.status === 'accepted' && a.event !== undefined && a.app !== null && a.event_id !== null
+    ? [{ app: a.app, eventId: a.event_id, eventName: a.event_name, ...a.event }]
+    : [])
 
 /** A transition PulseGate stored (`device_online` / `device_offline` in `events`). */
 export interface StoredTransition { deviceId: string; state: 'online' | 'offline'; reason: string; at: number }
