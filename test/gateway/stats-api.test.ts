@@ -312,6 +312,7 @@ describe('the stats API over HTTP', () => {
     ['an unknown dimension', `/v1/stats/daily?date=${D1}&dimension=colour`, 'PG_ERR_REQUEST', undefined],
     ['an unknown parameter', `/v1/stats/daily?date=${D1}&colour=red`, 'PG_ERR_REQUEST', undefined],
     ['a funnel of one step', '/v1/stats/funnel?steps=qr_scan', 'PG_ERR_STATS_QUERY_INVALID', '/steps'],
+    ['a funnel over more than 400 days', '/v1/stats/funnel?steps=qr_scan,session_start&from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'PG_ERR_STATS_QUERY_INVALID', '/to'],
     ['a funnel time without a zone', '/v1/stats/funnel?steps=qr_scan,session_start&from=2026-11-20T10:00:00', 'PG_ERR_STATS_QUERY_INVALID', '/from'],
     // Regression: a window past PostgreSQL's bigint milliseconds was a 500.
     ['a funnel window over 400 days', '/v1/stats/funnel?steps=qr_scan,session_start&window=999999999999d', 'PG_ERR_STATS_QUERY_INVALID', '/window']

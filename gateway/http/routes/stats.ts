@@ -127,6 +127,7 @@ export function statsRoutes(app: FastifyInstance, svc: GatewayServices): void {
     const from = instant(req.query.from, 'from') ?? new Date(localMidnight(today(), timeZone))
     const to = instant(req.query.to, 'to') ?? new Date()
     if (from >= to) throw invalid(`from (${from.toISOString()}) must be before to (${to.toISOString()})`, '/from')
+    if (to.getTime() - from.getTime() > MAX_DAYS * 86_400_000) throw invalid(`a funnel reads at most ${MAX_DAYS} days of entries`, '/to')
     const window = req.query.window ?? '1d'
     const windowMs = Number(window.slice(0, -1)) * ({ m: 60_000, h: 3_600_000, d: 86_400_000 } as const)[window.slice(-1) as 'm' | 'h' | 'd']
     // Past PostgreSQL's bigint the statement fails (a 500); no funnel needs more than the longest range.
