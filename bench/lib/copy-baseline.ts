@@ -15,7 +15,7 @@ import { loadConfig } from '../../gateway/config/load.js'
 import type { BatchContext } from '../../processors/pipeline/context.js'
 import { processBatch } from '../../processors/pipeline/pipeline.js'
 import { loadPlan } from '../../processors/plan/compile.js'
-import { eventRecord } from '../../processors/store/rows.js'
+import { EVENT_COLUMN_NAMES, eventsCsv } from '../../processors/store/rows.js'
 import { withClient } from './pg.js'
 import { latencyOf, type Latency } from './stats.js'
 
@@ -34,36 +34,24 @@ function httpContext(receivedAt: number): BatchContext {
   }
 }
 
-const quote = (s: string): string => `"${s.replaceAll('"', '""')}"`
-const arrayElement = (v: unknown): string => `"${String(v).replace(/["\\]/g, '\\$&')}"`
-
-/** One value in COPY's CSV format: unquoted empty is NULL, everything else is quoted. */
-function csvValue(v: unknown): string {
-  if (v === null || v === undefined) return ''
-  if (Array.isArray(v)) return quote(`{${v.map(arrayElement).join(',')}}`)
-  if (typeof v === 'object') return quote(JSON.stringify(v))
-  return quote(String(v))
-}
-
 /**
- * Runs the raw events through the gateway's own pipeline and row mapping, so every column is
- * filled exactly as the gateway fills it; returns the column list and 1,000-row CSV chunks.
+ * Runs the raw events through the gateway's own pipeline and writes them as the gateway's COPY
+ * path does (processors/store/rows.ts), so every column is filled exactly as the gateway fills
+ * it; returns the column list and CSV chunks of `rowsPerChunk` rows.
  */
 export function copyChunks(raws: ReadonlyArray<readonly unknown[]>, rowsPerChunk: number): { columns: string[]; chunks: CopyChunk[] } {
   const ctx = httpContext(Date.now())
-  const records = raws.flatMap((batch) => {
+  const events = raws.flatMap((batch) => {
     const { accepted, refused } = processBatch(batch, ctx)
     if (refused.length > 0) throw new Error(`bench events must pass the plan; refused: ${JSON.stringify(refused[0])}`)
-    return accepted.map((a) => eventRecord(a.event))
+    return accepted.map((a) => a.event)
   })
-  const columns = Object.keys(records[0] ?? {})
   const chunks: CopyChunk[] = []
-  for (let i = 0; i < records.length; i += rowsPerChunk) {
-    const slice = records.slice(i, i + rowsPerChunk)
-    const csv = slice.map((r) => columns.map((c) => csvValue(r[c])).join(',')).join('\n') + '\n'
-    chunks.push({ rows: slice.length, csv })
+  for (let i = 0; i < events.length; i += rowsPerChunk) {
+    const slice = events.slice(i, i + rowsPerChunk)
+    chunks.push({ rows: slice.length, csv: eventsCsv(slice) })
   }
-  return { columns, chunks }
+  return { columns: [...EVENT_COLUMN_NAMES], chunks }
 }
 
 export interface CopyResult { rows: number; ms: number; timedOut: boolean }

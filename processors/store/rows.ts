@@ -76,7 +76,9 @@ const arrayElement = (v: string): string => `"${v.replace(/["\\]/g, '\\$&')}"`
 
 /** `COPY event_keys … FROM STDIN` of these events, in their order. */
 export const COPY_EVENT_KEYS = 'COPY event_keys (app_id, event_id, occurred_at) FROM STDIN WITH (FORMAT csv)'
-export const COPY_EVENTS = `COPY events (${EVENT_COLUMNS.split(',').map((c) => c.trim().split(' ')[0]).join(', ')}) FROM STDIN WITH (FORMAT csv)`
+/** The names of EVENT_COLUMNS, in its order (the order eventsCsv writes). */
+export const EVENT_COLUMN_NAMES: readonly string[] = EVENT_COLUMNS.split(',').map((c) => c.trim().split(' ')[0] as string)
+export const COPY_EVENTS = `COPY events (${EVENT_COLUMN_NAMES.join(', ')}) FROM STDIN WITH (FORMAT csv)`
 
 export function eventKeysCsv(events: readonly CanonicalEvent[]): string {
   let out = ''
